@@ -1,0 +1,228 @@
+import { isGraphRequestError, type GraphRequestError } from '../graph/errors';
+import { type GraphCallOptions, type GraphGateway } from '../graph/gateway';
+import { type PhoneMethod } from '../graph/phoneMethods';
+import { type Logger } from '../log';
+import { normalizePhoneNumber, type NormalizedPhone } from '../phone/normalize';
+import { maskPhoneNumber } from '../phone/mask';
+import { samePhoneNumber } from '../phone/compare';
+import { allowsExtension, planPhoneSync } from './plan';
+import { type SyncUserInput } from './run';
+import { parseSourceAttribute, readSourceValue } from './sourceAttribute';
+import { type SyncPlan, type UserOutcome } from './types';
+
+/**
+ * Brings one user's phone method in line with the attribute: read the attribute, read the methods, plan,
+ * write (unless dry-run), and say what happened.
+ *
+ * Contract with the orchestrator: business results (invalid number, unknown user, conflict, ...) come
+ * back as outcomes; transient failures (throttling, 5xx, timeouts, token trouble) throw so the
+ * orchestrator's retry policy applies. Safe to run more than once: every attempt re-reads and re-plans,
+ * so a retried or replayed activity converges and never writes needlessly.
+ */
+export async function syncUser(input: SyncUserInput, graph: GraphGateway, log: Logger): Promise<UserOutcome> {
+  const { user, policy } = input;
+  const call: GraphCallOptions = { priority: input.priority };
+  const source = parseSourceAttribute(policy.sourceAttribute);
+  if (!source.ok) throw new Error(`invalid source attribute in run policy: ${source.error}`);
+
+  const found = await settle(graph.getUser(user, [source.value.select], call));
+  if (!found.ok) return permanentFailure(user, undefined, found.error, 'reading the user');
+  const userId = found.value.id;
+
+  const raw = readSourceValue(found.value, source.value);
+  const attribute = normalizePhoneNumber(raw, {
+    defaultCountry: policy.defaultCountry,
+    allowExtension: allowsExtension(policy.phoneType),
+  });
+
+  // Neither an invalid attribute nor "empty, keep" can lead to a write: spare Graph the method read.
+  const methodsNeeded = attribute.kind === 'valid' || (attribute.kind === 'empty' && policy.emptyAttribute === 'remove');
+  let methods: PhoneMethod[] = [];
+  if (methodsNeeded) {
+    const listed = await settle(graph.listPhoneMethods(userId, call));
+    if (!listed.ok) return permanentFailure(user, userId, listed.error, 'reading the phone methods');
+    methods = listed.value;
+  }
+
+  // A write refused because the method changed under us (another run, an administrator) is planned
+  // again once against what Graph now holds, so that change is neither lost nor overwritten blindly.
+  for (let attempt = 1; ; attempt += 1) {
+    const plan = planPhoneSync({ attribute, methods, policy });
+    const base = { user, userId, ...maskedBefore(plan) };
+    if (plan.action === 'none') {
+      const outcome: UserOutcome = {
+        ...base,
+        outcome: plan.outcome ?? 'unchanged',
+        reason: attempt > 1 && plan.outcome === 'unchanged' ? 'changedConcurrently' : plan.reason,
+        ...(plan.outcome === 'invalid' ? { detail: describeInvalid(attribute, raw) } : {}),
+      };
+      log.info('user needs no change', { runId: input.runId, user, outcome: outcome.outcome, reason: outcome.reason });
+      return outcome;
+    }
+
+    if (input.dryRun) {
+      const would = { create: 'wouldCreate', update: 'wouldUpdate', remove: 'wouldRemove' } as const;
+      return { ...base, outcome: would[plan.action], reason: plan.reason, ...maskedAfter(plan) };
+    }
+
+    const written = await settle(write(graph, userId, plan, input, call));
+    if (written.ok) {
+      const done = { create: 'created', update: 'updated', remove: 'removed' } as const;
+      log.info('user written', { runId: input.runId, user, outcome: done[plan.action], reason: plan.reason });
+      return { ...base, outcome: done[plan.action], reason: plan.reason, ...maskedAfter(plan) };
+    }
+    if (written.error.kind === 'forbidden') {
+      return { ...base, outcome: 'forbidden', reason: written.error.code ?? 'forbidden', detail: written.error.message };
+    }
+
+    const reread = await settle(graph.listPhoneMethods(userId, call));
+    if (!reread.ok) return permanentFailure(user, userId, reread.error, 're-reading the phone methods');
+    const verdict = judgeFailedWrite({ ...base, userId }, plan, written.error, reread.value, input, log);
+    if (verdict !== 'replan') return verdict;
+    if (attempt >= MAX_PLAN_ATTEMPTS) return failedWrite(base, plan, written.error, reread.value, input);
+    methods = reread.value;
+  }
+}
+
+/** One plan, and one more after a write found the method changed under it. */
+const MAX_PLAN_ATTEMPTS = 2;
+
+async function write(
+  graph: GraphGateway,
+  userId: string,
+  plan: SyncPlan,
+  input: SyncUserInput,
+  call: GraphCallOptions,
+): Promise<void> {
+  const { phoneType } = input.policy;
+  switch (plan.action) {
+    case 'create':
+      await graph.createPhoneMethod(userId, phoneType, requireTarget(plan), call);
+      return;
+    case 'update':
+      await graph.updatePhoneMethod(userId, phoneType, requireTarget(plan), call);
+      return;
+    case 'remove':
+      await graph.deletePhoneMethod(userId, phoneType, call);
+      return;
+    case 'none':
+      return;
+  }
+}
+
+/**
+ * A write failed permanently. Graph may still have applied it (409 phoneNumberNotUnique does), or
+ * someone else may have changed the method meanwhile: judge from a fresh read what is true now. Returns
+ * the outcome, or `replan` when the method is no longer what the plan assumed.
+ */
+function judgeFailedWrite(
+  base: { user: string; userId: string; before?: string },
+  plan: SyncPlan,
+  error: GraphRequestError,
+  methods: readonly PhoneMethod[],
+  input: SyncUserInput,
+  log: Logger,
+): UserOutcome | 'replan' {
+  const current = methods.find((method) => method.phoneType === input.policy.phoneType);
+  const inPlace =
+    plan.action === 'remove'
+      ? current === undefined
+      : current !== undefined && samePhoneNumber(current.phoneNumber, requireTarget(plan));
+  const after = current === undefined ? {} : { after: maskPhoneNumber(current.phoneNumber) };
+  log.warn('user write refused', {
+    runId: input.runId,
+    user: base.user,
+    action: plan.action,
+    status: error.status,
+    code: error.code ?? '',
+    applied: inPlace,
+  });
+
+  if (error.kind === 'conflict') {
+    // 409, e.g. phoneNumberNotUnique: another user uses the number for SMS sign-in. The method may well
+    // have been written anyway; say which.
+    const detail = inPlace
+      ? 'Graph answered 409 but the number was applied; SMS sign-in cannot be enabled for it (used by another user)'
+      : 'Graph answered 409 and the number was not applied';
+    return { ...base, ...after, outcome: 'conflict', reason: error.code ?? 'conflict', detail };
+  }
+  if (inPlace) {
+    const reason = plan.action === 'remove' ? 'alreadyRemoved' : 'changedConcurrently';
+    return { ...base, ...after, outcome: 'unchanged', reason };
+  }
+  const assumed = plan.current;
+  const changed =
+    (assumed === undefined) !== (current === undefined) ||
+    (assumed !== undefined && current !== undefined && assumed !== current.phoneNumber);
+  return changed ? 'replan' : failedWrite(base, plan, error, methods, input);
+}
+
+function failedWrite(
+  base: { user: string; userId?: string; before?: string },
+  plan: SyncPlan,
+  error: GraphRequestError,
+  methods: readonly PhoneMethod[],
+  input: SyncUserInput,
+): UserOutcome {
+  const current = methods.find((method) => method.phoneType === input.policy.phoneType);
+  const after = current === undefined ? {} : { after: maskPhoneNumber(current.phoneNumber) };
+  return {
+    ...base,
+    ...after,
+    outcome: 'failed',
+    reason: error.code ?? error.kind,
+    detail: `${plan.action} refused: ${error.message}`,
+  };
+}
+
+/** Outcome for a permanent read failure; transient ones are rethrown so the orchestrator retries. */
+function permanentFailure(user: string, userId: string | undefined, error: GraphRequestError, doing: string): UserOutcome {
+  const id = userId === undefined ? {} : { userId };
+  switch (error.kind) {
+    case 'notFound':
+      return { user, ...id, outcome: 'notFound', reason: error.code ?? 'notFound' };
+    case 'forbidden':
+      return { user, ...id, outcome: 'forbidden', reason: error.code ?? 'forbidden', detail: `${doing}: ${error.message}` };
+    default:
+      return { user, ...id, outcome: 'failed', reason: error.code ?? error.kind, detail: `${doing}: ${error.message}` };
+  }
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: GraphRequestError };
+
+/**
+ * Waits for a Graph call. Permanent Graph errors become values the caller turns into outcomes; transient
+ * ones (and anything that is not a Graph error, i.e. a bug) propagate and fail the activity attempt.
+ */
+async function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    if (isGraphRequestError(error) && !isRetryable(error)) return { ok: false, error };
+    throw error;
+  }
+}
+
+/** 401 is retried too: a token that expired in flight is fixed by the next attempt's fresh token. */
+function isRetryable(error: GraphRequestError): boolean {
+  return error.isTransient || error.kind === 'unauthorized';
+}
+
+function requireTarget(plan: SyncPlan): string {
+  if (plan.target === undefined) throw new Error(`plan ${plan.action} has no target number`);
+  return plan.target;
+}
+
+function maskedBefore(plan: SyncPlan): { before?: string } {
+  return plan.current === undefined ? {} : { before: maskPhoneNumber(plan.current) };
+}
+
+function maskedAfter(plan: SyncPlan): { after?: string } {
+  return plan.target === undefined ? {} : { after: maskPhoneNumber(plan.target) };
+}
+
+function describeInvalid(attribute: NormalizedPhone, raw: string | null): string {
+  const reason = attribute.kind === 'invalid' ? attribute.reason : 'invalid';
+  const shown = raw === null ? '' : ` ('${maskPhoneNumber(raw)}')`;
+  return `the attribute value${shown} is not a valid phone number: ${reason}`;
+}
