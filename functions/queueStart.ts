@@ -30,14 +30,18 @@ export async function queueStart(
 ): Promise<void> {
   const log = createLogger(context);
   const messageId = stringMetadata(context, 'messageId');
-  const deliveryCount = context.triggerMetadata?.deliveryCount;
+  const deliveryCount = numberMetadata(context, 'deliveryCount');
 
   const body = decodeMessageBody(message);
   const parsed = parseSyncRequest(body, config.limits.maxUsersPerRequest);
   if (!parsed.ok) {
     const entries = parsed.problems.map((problem) => `${problem.pointer || '(body)'} ${problem.detail}`);
     const detail = [parsed.detail, ...entries.slice(0, 10)].join('; ');
-    log.error('queue message refused', { messageId, deliveryCount: String(deliveryCount ?? ''), reason: detail });
+    log.error('queue message refused', {
+      messageId,
+      deliveryCount,
+      reason: detail,
+    });
     throw new InvalidQueueMessageError(detail);
   }
 
@@ -45,7 +49,12 @@ export async function queueStart(
   const runId = messageId === undefined ? newRunId() : runIdFromMessageId(messageId);
   const dryRun = parsed.request.dryRun ?? config.dryRunDefault;
   const input = buildRunInput(
-    { users: parsed.request.users, dryRun, trigger: 'serviceBus', requester: `serviceBus:${messageId ?? 'unknown'}` },
+    {
+      users: parsed.request.users,
+      dryRun,
+      trigger: 'serviceBus',
+      requester: `serviceBus:${messageId ?? 'unknown'}`,
+    },
     config,
   );
   const started = await startRunOnce(client, runId, input);
@@ -68,6 +77,11 @@ function decodeMessageBody(message: unknown): unknown {
   } catch {
     throw new InvalidQueueMessageError('the message body is not JSON');
   }
+}
+
+function numberMetadata(context: InvocationContext, key: string): number | undefined {
+  const value = context.triggerMetadata?.[key];
+  return typeof value === 'number' ? value : undefined;
 }
 
 function stringMetadata(context: InvocationContext, key: string): string | undefined {

@@ -53,7 +53,10 @@ export function loadConfig(env: Env): AppConfig {
   const problems: string[] = [];
   const read = new SettingReader(env, problems);
 
-  const sourceSpec = read.string('SYNC_SOURCE_ATTRIBUTE', 'onPremisesExtensionAttributes.extensionAttribute15');
+  const sourceSpec = read.string(
+    'SYNC_SOURCE_ATTRIBUTE',
+    'onPremisesExtensionAttributes.extensionAttribute15',
+  );
   const source = parseSourceAttribute(sourceSpec);
   if (!source.ok) problems.push(`SYNC_SOURCE_ATTRIBUTE: ${source.error}`);
 
@@ -64,7 +67,9 @@ export function loadConfig(env: Env): AppConfig {
 
   const country = read.optionalString('SYNC_DEFAULT_COUNTRY')?.toUpperCase() ?? null;
   if (country !== null && !isSupportedCountry(country)) {
-    problems.push(`SYNC_DEFAULT_COUNTRY: expected an ISO 3166-1 alpha-2 region code such as DE or US (got '${country}')`);
+    problems.push(
+      `SYNC_DEFAULT_COUNTRY: expected an ISO 3166-1 alpha-2 region code such as DE or US (got '${country}')`,
+    );
   }
 
   const policy: SyncPolicy = {

@@ -25,7 +25,9 @@ export function runIdFromIdempotencyKey(key: string): string {
 
 /** A redelivered Service Bus message carries the same message id and therefore names the same run. */
 export function runIdFromMessageId(messageId: string): string {
-  return /^[A-Za-z0-9_.-]{1,100}$/.test(messageId) ? `sb-${messageId}` : `sbh-${sha256(messageId).slice(0, 40)}`;
+  return /^[A-Za-z0-9_.-]{1,100}$/.test(messageId)
+    ? `sb-${messageId}`
+    : `sbh-${sha256(messageId).slice(0, 40)}`;
 }
 
 /** Sub-orchestration ids derive from the parent's so a replay schedules the same children. */

@@ -35,7 +35,10 @@ export function buildRunInput(request: RunRequest, config: AppConfig): SyncRunIn
 }
 
 /** The run's status, or undefined when no run has that id. */
-export async function findRun(client: RunClient, runId: string): Promise<DurableOrchestrationStatus | undefined> {
+export async function findRun(
+  client: RunClient,
+  runId: string,
+): Promise<DurableOrchestrationStatus | undefined> {
   try {
     return await client.getStatus(runId);
   } catch (error) {
@@ -46,15 +49,18 @@ export async function findRun(client: RunClient, runId: string): Promise<Durable
 }
 
 export type StartResult =
-  | { kind: 'started' }
-  | { kind: 'existing'; sameRequest: boolean; runtimeStatus: string };
+  { kind: 'started' } | { kind: 'existing'; sameRequest: boolean; runtimeStatus: string };
 
 /**
  * Starts the run unless a run with this id exists already (a retried submission, a redelivered message).
  * Durable would happily restart a *completed* instance with the same id, so look first; and if two
  * submissions race past the look, the extension refuses the second start while the first is running.
  */
-export async function startRunOnce(client: RunClient, runId: string, input: SyncRunInput): Promise<StartResult> {
+export async function startRunOnce(
+  client: RunClient,
+  runId: string,
+  input: SyncRunInput,
+): Promise<StartResult> {
   const existing = await findRun(client, runId);
   if (existing !== undefined) return existingResult(existing, input);
   try {
@@ -104,7 +110,10 @@ export function runStatusView(runId: string, status: DurableOrchestrationStatus)
     progress: isObject(status.customStatus) ? (status.customStatus as unknown as SyncProgress) : null,
     summary: runtimeStatus === 'Completed' && isObject(output) ? (output as unknown as SyncSummary) : null,
     // Failure texts can quote anything an exception carried: mask before they leave.
-    error: runtimeStatus === 'Failed' && output !== null && output !== undefined ? redactPhoneNumbers(String(output)) : null,
+    error:
+      runtimeStatus === 'Failed' && output !== null && output !== undefined
+        ? redactPhoneNumbers(typeof output === 'string' ? output : JSON.stringify(output))
+        : null,
   };
 }
 

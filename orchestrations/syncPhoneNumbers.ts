@@ -99,7 +99,9 @@ export function* syncPhoneNumbers(context: OrchestrationContext): Generator<Task
  * failures as outcomes; only transient ones throw. A user whose retries run out becomes a `failed`
  * outcome instead of failing the chunk.
  */
-export function* syncPhoneNumbersChunk(context: OrchestrationContext): Generator<Task, OutcomeReport, unknown> {
+export function* syncPhoneNumbersChunk(
+  context: OrchestrationContext,
+): Generator<Task, OutcomeReport, unknown> {
   const input = parseChunkInput(context.df.getInput());
   const retry = new df.RetryOptions(input.retry.firstRetryIntervalMs, input.retry.maxAttempts);
   retry.backoffCoefficient = input.retry.backoffCoefficient;
@@ -126,7 +128,8 @@ export function* syncPhoneNumbersChunk(context: OrchestrationContext): Generator
     for (const [index, task] of tasks.entries()) {
       const user = input.users[index] ?? '';
       try {
-        outcomes.push(parseUserOutcome((yield task) as unknown, user));
+        const result: unknown = yield task;
+        outcomes.push(parseUserOutcome(result, user));
       } catch (error) {
         outcomes.push(exhaustedRetriesOutcome(user, errorMessage(error)));
       }

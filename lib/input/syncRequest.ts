@@ -37,7 +37,8 @@ const MAX_REPORTED_PROBLEMS = 50;
 export function parseSyncRequest(body: unknown, maxUsers: number): SyncRequestParse {
   if (Array.isArray(body)) return parseLegacyEntries(body, maxUsers);
   if (isPlainObject(body)) {
-    if (legacyKeyOf(body) !== undefined && !('users' in body)) return parseLegacyEntries([body], maxUsers, true);
+    if (legacyKeyOf(body) !== undefined && !('users' in body))
+      return parseLegacyEntries([body], maxUsers, true);
     return parseUsersShape(body, maxUsers);
   }
   return invalid(
@@ -55,28 +56,36 @@ function parseUsersShape(body: Record<string, unknown>, maxUsers: number): SyncR
   let dryRun: boolean | undefined;
   if ('dryRun' in body) {
     if (typeof body.dryRun === 'boolean') dryRun = body.dryRun;
-    else problems.push({ pointer: '/dryRun', detail: `expected true or false, got ${describe(body.dryRun)}` });
+    else
+      problems.push({ pointer: '/dryRun', detail: `expected true or false, got ${describe(body.dryRun)}` });
   }
-  const users = body.users;
+  const users: unknown = body.users;
   if (!Array.isArray(users)) {
-    problems.push({ pointer: '/users', detail: `expected an array of user principal names or object ids, got ${describe(users)}` });
+    problems.push({
+      pointer: '/users',
+      detail: `expected an array of user principal names or object ids, got ${describe(users)}`,
+    });
     return { ok: false, kind: 'invalid', detail: 'the request body is not a valid sync request', problems };
   }
   if (users.length > maxUsers) return tooMany(users.length, maxUsers);
   if (users.length === 0) problems.push({ pointer: '/users', detail: 'is empty: name at least one user' });
-  const keys = users.map((value, index) => ({ value, pointer: `/users/${index}` }));
+  const keys = (users as unknown[]).map((value, index) => ({ value, pointer: `/users/${index}` }));
   return collect(keys, problems, 'users', dryRun);
 }
 
 function parseLegacyEntries(entries: unknown[], maxUsers: number, singleObject = false): SyncRequestParse {
   if (entries.length > maxUsers) return tooMany(entries.length, maxUsers);
   const problems: EntryProblem[] = [];
-  if (entries.length === 0) problems.push({ pointer: '', detail: 'is an empty list: name at least one user' });
+  if (entries.length === 0)
+    problems.push({ pointer: '', detail: 'is an empty list: name at least one user' });
   const keys: { value: unknown; pointer: string }[] = [];
   entries.forEach((entry, index) => {
     const base = singleObject ? '' : `/${index}`;
     if (!isPlainObject(entry)) {
-      problems.push({ pointer: base, detail: `expected an object {"UserPrincipalName": ...}, got ${describe(entry)}` });
+      problems.push({
+        pointer: base,
+        detail: `expected an object {"UserPrincipalName": ...}, got ${describe(entry)}`,
+      });
       return;
     }
     // The runbook read `$user.UserPrincipalName`: PowerShell property names are case-insensitive and
@@ -102,7 +111,11 @@ function collect(
   for (const { value, pointer } of keys) {
     const check = checkUserKey(value);
     if (!check.ok) {
-      problems.push({ pointer, detail: check.problem, ...(typeof value === 'string' ? { value: safe(value) } : {}) });
+      problems.push({
+        pointer,
+        detail: check.problem,
+        ...(typeof value === 'string' ? { value: safe(value) } : {}),
+      });
       continue;
     }
     if (seen.has(check.dedupeKey)) continue;
@@ -118,7 +131,10 @@ function collect(
     return { ok: false, kind: 'invalid', detail, problems: shown };
   }
   const submitted = keys.length;
-  return { ok: true, request: { users, dryRun, shape, submitted, duplicatesRemoved: submitted - users.length } };
+  return {
+    ok: true,
+    request: { users, dryRun, shape, submitted, duplicatesRemoved: submitted - users.length },
+  };
 }
 
 function legacyKeyOf(entry: Record<string, unknown>): string | undefined {

@@ -3,8 +3,7 @@
  * gateway went through here first; the gateway escapes on its own too, so this is the first of two walls.
  */
 export type UserKeyCheck =
-  | { ok: true; key: string; kind: 'objectId' | 'upn'; dedupeKey: string }
-  | { ok: false; problem: string };
+  { ok: true; key: string; kind: 'objectId' | 'upn'; dedupeKey: string } | { ok: false; problem: string };
 
 const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Entra's characters for the user-name part, plus `$`, `&`, `+` and `=` that synced AD accounts carry. */
@@ -22,14 +21,20 @@ export function checkUserKey(raw: unknown): UserKeyCheck {
   if (key.length > MAX_USER_KEY_LENGTH) {
     return { ok: false, problem: `is longer than ${MAX_USER_KEY_LENGTH} characters` };
   }
-  if (OBJECT_ID.test(key)) return { ok: true, key: key.toLowerCase(), kind: 'objectId', dedupeKey: key.toLowerCase() };
+  if (OBJECT_ID.test(key))
+    return { ok: true, key: key.toLowerCase(), kind: 'objectId', dedupeKey: key.toLowerCase() };
 
   const forbidden = /[/\\?%\s"<>()[\]{}|,;:*`]/.exec(key);
-  if (forbidden) return { ok: false, problem: `contains ${describeChar(forbidden[0])}, which a user principal name cannot contain` };
+  if (forbidden)
+    return {
+      ok: false,
+      problem: `contains ${describeChar(forbidden[0])}, which a user principal name cannot contain`,
+    };
   if (/[^\x21-\x7e]/.test(key)) return { ok: false, problem: 'contains a non-ASCII character' };
 
   const at = key.lastIndexOf('@');
-  if (at < 0) return { ok: false, problem: "is neither an object id (GUID) nor a user principal name (no '@')" };
+  if (at < 0)
+    return { ok: false, problem: "is neither an object id (GUID) nor a user principal name (no '@')" };
   let local = key.slice(0, at);
   const domain = key.slice(at + 1);
   if (local.includes('@')) return { ok: false, problem: "contains more than one '@'" };
@@ -37,7 +42,8 @@ export function checkUserKey(raw: unknown): UserKeyCheck {
   if (local.toUpperCase().endsWith(GUEST_MARKER)) local = local.slice(0, -GUEST_MARKER.length);
   if (local.includes('#')) return { ok: false, problem: "contains '#' outside a guest's '#EXT#@' marker" };
   if (local === '') return { ok: false, problem: "has nothing before '@'" };
-  if (!LOCAL_PART.test(local)) return { ok: false, problem: 'has a character a user principal name cannot contain' };
+  if (!LOCAL_PART.test(local))
+    return { ok: false, problem: 'has a character a user principal name cannot contain' };
   if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
     return { ok: false, problem: "has a leading, trailing or doubled '.' before '@'" };
   }

@@ -31,8 +31,10 @@ export function chunkSizeFor(totalUsers: number, maxChunkSize: number, parallelC
 }
 
 export function splitIntoChunks<T>(items: readonly T[], chunkSize: number): T[][] {
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError('chunkSize must be a positive integer');
+  if (!Number.isInteger(chunkSize) || chunkSize < 1)
+    throw new RangeError('chunkSize must be a positive integer');
   const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += chunkSize) chunks.push(items.slice(start, start + chunkSize));
+  for (let start = 0; start < items.length; start += chunkSize)
+    chunks.push(items.slice(start, start + chunkSize));
   return chunks;
 }

@@ -69,7 +69,9 @@ const userOutcomeSchema = z.object({
   detail: z.string().optional(),
 });
 
-const countsSchema = z.object(Object.fromEntries(OUTCOMES.map((outcome) => [outcome, z.number().int().nonnegative()])));
+const countsSchema = z.object(
+  Object.fromEntries(OUTCOMES.map((outcome) => [outcome, z.number().int().nonnegative()])),
+);
 
 const reportSchema = z.object({
   total: z.number().int().nonnegative(),
@@ -86,7 +88,9 @@ const reportSchema = z.object({
 
 export class InvalidMessageError extends Error {
   constructor(what: string, error: z.ZodError) {
-    const issues = error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const issues = error.issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     super(`invalid ${what}: ${issues.join('; ')}`);
     this.name = 'InvalidMessageError';
   }
@@ -118,5 +122,10 @@ export function parseChunkReport(value: unknown): OutcomeReport {
 export function parseUserOutcome(value: unknown, user: string): UserOutcome {
   const parsed = userOutcomeSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  return { user, outcome: 'failed', reason: 'malformedActivityResult', detail: 'the activity returned an unreadable result' };
+  return {
+    user,
+    outcome: 'failed',
+    reason: 'malformedActivityResult',
+    detail: 'the activity returned an unreadable result',
+  };
 }

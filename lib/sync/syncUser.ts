@@ -36,7 +36,8 @@ export async function syncUser(input: SyncUserInput, graph: GraphGateway, log: L
   });
 
   // Neither an invalid attribute nor "empty, keep" can lead to a write: spare Graph the method read.
-  const methodsNeeded = attribute.kind === 'valid' || (attribute.kind === 'empty' && policy.emptyAttribute === 'remove');
+  const methodsNeeded =
+    attribute.kind === 'valid' || (attribute.kind === 'empty' && policy.emptyAttribute === 'remove');
   let methods: PhoneMethod[] = [];
   if (methodsNeeded) {
     const listed = await settle(graph.listPhoneMethods(userId, call));
@@ -56,7 +57,12 @@ export async function syncUser(input: SyncUserInput, graph: GraphGateway, log: L
         reason: attempt > 1 && plan.outcome === 'unchanged' ? 'changedConcurrently' : plan.reason,
         ...(plan.outcome === 'invalid' ? { detail: describeInvalid(attribute, raw) } : {}),
       };
-      log.info('user needs no change', { runId: input.runId, user, outcome: outcome.outcome, reason: outcome.reason });
+      log.info('user needs no change', {
+        runId: input.runId,
+        user,
+        outcome: outcome.outcome,
+        reason: outcome.reason,
+      });
       return outcome;
     }
 
@@ -72,7 +78,12 @@ export async function syncUser(input: SyncUserInput, graph: GraphGateway, log: L
       return { ...base, outcome: done[plan.action], reason: plan.reason, ...maskedAfter(plan) };
     }
     if (written.error.kind === 'forbidden') {
-      return { ...base, outcome: 'forbidden', reason: written.error.code ?? 'forbidden', detail: written.error.message };
+      return {
+        ...base,
+        outcome: 'forbidden',
+        reason: written.error.code ?? 'forbidden',
+        detail: written.error.message,
+      };
     }
 
     const reread = await settle(graph.listPhoneMethods(userId, call));
@@ -176,15 +187,32 @@ function failedWrite(
 }
 
 /** Outcome for a permanent read failure; transient ones are rethrown so the orchestrator retries. */
-function permanentFailure(user: string, userId: string | undefined, error: GraphRequestError, doing: string): UserOutcome {
+function permanentFailure(
+  user: string,
+  userId: string | undefined,
+  error: GraphRequestError,
+  doing: string,
+): UserOutcome {
   const id = userId === undefined ? {} : { userId };
   switch (error.kind) {
     case 'notFound':
       return { user, ...id, outcome: 'notFound', reason: error.code ?? 'notFound' };
     case 'forbidden':
-      return { user, ...id, outcome: 'forbidden', reason: error.code ?? 'forbidden', detail: `${doing}: ${error.message}` };
+      return {
+        user,
+        ...id,
+        outcome: 'forbidden',
+        reason: error.code ?? 'forbidden',
+        detail: `${doing}: ${error.message}`,
+      };
     default:
-      return { user, ...id, outcome: 'failed', reason: error.code ?? error.kind, detail: `${doing}: ${error.message}` };
+      return {
+        user,
+        ...id,
+        outcome: 'failed',
+        reason: error.code ?? error.kind,
+        detail: `${doing}: ${error.message}`,
+      };
   }
 }
 

@@ -1,0 +1,289 @@
+import { describe, expect, it } from 'vitest';
+import { CHUNK_ORCHESTRATION, SYNC_ORCHESTRATION, USER_ACTIVITY } from '../../../lib/functionNames';
+import {
+  type SyncProgress,
+  type SyncRunInput,
+  type SyncSummary,
+  type SyncUserInput,
+} from '../../../lib/sync/run';
+import { type UserOutcome } from '../../../lib/sync/types';
+import { syncPhoneNumbers, syncPhoneNumbersChunk } from '../../../orchestrations/syncPhoneNumbers';
+import { type ActivityCall, type InstanceRun, replay, type World } from '../../support/orchestrationReplay';
+import { recordForPrivacyScan } from '../../support/privacyGuard';
+
+const EventType = {
+  TaskScheduled: 4,
+  SubOrchestrationInstanceCreated: 7,
+  SubOrchestrationInstanceCompleted: 8,
+  TimerCreated: 10,
+  OrchestratorStarted: 12,
+};
+
+function runInput(
+  users: string[],
+  overrides: Partial<SyncRunInput['options']> = {},
+  dryRun = false,
+): SyncRunInput {
+  return {
+    users,
+    dryRun,
+    trigger: 'http',
+    requester: 'test',
+    requestFingerprint: 'fp',
+    policy: {
+      sourceAttribute: 'onPremisesExtensionAttributes.extensionAttribute15',
+      phoneType: 'mobile',
+      defaultCountry: 'DE',
+      emptyAttribute: 'keep',
+      maskedRead: 'skip',
+    },
+    options: {
+      chunkSize: 100,
+      parallelChunks: 8,
+      retry: {
+        firstRetryIntervalMs: 1_000,
+        maxAttempts: 3,
+        backoffCoefficient: 2,
+        maxRetryIntervalMs: 60_000,
+      },
+      priority: 'normal',
+      ...overrides,
+    },
+  };
+}
+
+const users = (n: number, prefix = 'user'): string[] =>
+  Array.from({ length: n }, (_, i) => `${prefix}${i}@contoso.com`);
+
+/** A scripted activity: the user name says what happens to it. */
+function scriptedActivity(input: unknown, call: ActivityCall): UserOutcome {
+  const { user } = input as SyncUserInput;
+  if (user.startsWith('flaky')) {
+    if (call.attempt === 1) throw new Error('Graph answered 503 (transient)');
+  }
+  if (user.startsWith('broken')) throw new Error('Graph answered 504 every time');
+  if (user.startsWith('ghost')) return { user, outcome: 'notFound', reason: 'Request_ResourceNotFound' };
+  if (user.startsWith('bad'))
+    return { user, userId: 'id', outcome: 'invalid', reason: 'attributeInvalid', detail: 'not a number' };
+  if (user.startsWith('same'))
+    return { user, userId: 'id', outcome: 'unchanged', reason: 'inSync', before: '+49 ********67' };
+  return { user, userId: 'id', outcome: 'created', reason: 'methodMissing', after: '+49 ********67' };
+}
+
+function world(overrides: Partial<World> = {}): World {
+  return {
+    orchestrators: { [SYNC_ORCHESTRATION]: syncPhoneNumbers, [CHUNK_ORCHESTRATION]: syncPhoneNumbersChunk },
+    activities: { [USER_ACTIVITY]: scriptedActivity },
+    ...overrides,
+  };
+}
+
+function summaryOf(run: InstanceRun): SyncSummary {
+  recordForPrivacyScan('summary', run.output);
+  recordForPrivacyScan('custom status', run.customStatuses);
+  expect(run.status, run.error).toBe('Completed');
+  return run.output as SyncSummary;
+}
+
+describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.md §5)', () => {
+  it('fans out over 1,000 users and fans back in to exact counts', async () => {
+    const { root, activityCalls } = await replay(world(), SYNC_ORCHESTRATION, runInput(users(1000)));
+    const summary = summaryOf(root);
+
+    expect(summary.total).toBe(1000);
+    expect(summary.counts.created).toBe(1000);
+    expect(activityCalls).toHaveLength(1000);
+    expect(new Set(activityCalls.map((call) => (call.input as SyncUserInput).user)).size).toBe(1000);
+    // Bounded output: lists capped, the rest counted.
+    expect(summary.changes).toHaveLength(100);
+    expect(summary.omitted.changes).toBe(900);
+    expect(JSON.stringify(summary).length).toBeLessThan(64 * 1024);
+    expect(summary.runId).toBe('instance-under-test');
+    expect(summary.startedAt <= summary.finishedAt).toBe(true);
+  });
+
+  it('never puts more users in a chunk than the configured chunk size, and never runs more chunks at once than allowed', async () => {
+    const { root } = await replay(
+      world(),
+      SYNC_ORCHESTRATION,
+      runInput(users(1000), { chunkSize: 40, parallelChunks: 3 }),
+    );
+    summaryOf(root);
+    const chunkSizes = root.children.map((child) =>
+      (child.history.find((e) => e.EventType === 0)?.Input as string).length > 0
+        ? (JSON.parse(child.history.find((e) => e.EventType === 0)?.Input as string) as { users: string[] })
+            .users.length
+        : 0,
+    );
+    expect(chunkSizes.every((size) => size <= 40 && size > 0)).toBe(true);
+    expect(chunkSizes.reduce((a, b) => a + b, 0)).toBe(1000);
+
+    // Replay the parent's history: sub-orchestrations created minus completed never exceeds 3.
+    let inFlight = 0;
+    let peak = 0;
+    for (const event of root.history) {
+      if (event.EventType === EventType.SubOrchestrationInstanceCreated) inFlight += 1;
+      if (event.EventType === EventType.SubOrchestrationInstanceCompleted) inFlight -= 1;
+      peak = Math.max(peak, inFlight);
+    }
+    expect(peak).toBe(3);
+  });
+
+  it('gives chunk instances ids derived from the run id, so a replay schedules the same children', async () => {
+    const { root } = await replay(world(), SYNC_ORCHESTRATION, runInput(users(30)), 'run-abc');
+    summaryOf(root);
+    expect(root.children.map((child) => child.instanceId).sort()).toEqual(
+      root.children.map((_, index) => `run-abc:chunk-${index}`).sort(),
+    );
+  });
+
+  it('retries a transient activity failure with the configured back-off and reports the user by its final result', async () => {
+    const input = runInput(['flaky1@contoso.com', 'user1@contoso.com']);
+    const { root, activityCalls } = await replay(world(), SYNC_ORCHESTRATION, input);
+    const summary = summaryOf(root);
+
+    expect(summary.counts.created).toBe(2);
+    expect(summary.counts.failed).toBe(0);
+    const flakyCalls = activityCalls.filter(
+      (call) => (call.input as SyncUserInput).user === 'flaky1@contoso.com',
+    );
+    expect(flakyCalls.map((call) => call.attempt)).toEqual([1, 2]);
+    // One back-off timer of firstRetryInterval before the second attempt.
+    expect(root.children[0]?.timerDelaysMs).toEqual([1_000]);
+  });
+
+  it('reports permanent failures as outcomes without retrying them', async () => {
+    const input = runInput(['ghost@contoso.com', 'bad@contoso.com', 'same@contoso.com', 'user@contoso.com']);
+    const { root, activityCalls } = await replay(world(), SYNC_ORCHESTRATION, input);
+    const summary = summaryOf(root);
+
+    expect(activityCalls).toHaveLength(4);
+    expect(summary.counts).toMatchObject({ notFound: 1, invalid: 1, unchanged: 1, created: 1, failed: 0 });
+    expect(summary.failures.map((outcome) => outcome.user).sort()).toEqual([
+      'bad@contoso.com',
+      'ghost@contoso.com',
+    ]);
+  });
+
+  it('turns a user whose retries run out into a failed outcome and keeps every other result of its chunk', async () => {
+    const input = runInput(['broken@contoso.com', 'flaky2@contoso.com', ...users(8)], {
+      chunkSize: 100,
+      parallelChunks: 1,
+    });
+    const { root, activityCalls } = await replay(world(), SYNC_ORCHESTRATION, input);
+    const summary = summaryOf(root);
+
+    expect(summary.total).toBe(10);
+    expect(summary.counts.created).toBe(9);
+    expect(summary.counts.failed).toBe(1);
+    const failed = summary.failures[0];
+    expect(failed).toMatchObject({
+      user: 'broken@contoso.com',
+      outcome: 'failed',
+      reason: 'retriesExhausted',
+    });
+    expect(failed?.detail).toContain('504');
+    expect(
+      activityCalls.filter((call) => (call.input as SyncUserInput).user === 'broken@contoso.com'),
+    ).toHaveLength(3);
+    // Back-off: 1 s, then 2 s (coefficient 2), then the immediate timer the SDK needs after the last attempt;
+    // the flaky user's single retry adds one more 1 s timer.
+    expect([...(root.children[0]?.timerDelaysMs ?? [])].sort((a, b) => a - b)).toEqual([
+      0, 1_000, 1_000, 2_000,
+    ]);
+  });
+
+  it('caps the back-off at the maximum retry interval', async () => {
+    const input = runInput(['broken@contoso.com'], {
+      retry: {
+        firstRetryIntervalMs: 10_000,
+        maxAttempts: 4,
+        backoffCoefficient: 10,
+        maxRetryIntervalMs: 50_000,
+      },
+    });
+    const { root } = await replay(world(), SYNC_ORCHESTRATION, input);
+    summaryOf(root);
+    expect(root.children[0]?.timerDelaysMs).toEqual([10_000, 50_000, 50_000, 0]);
+  });
+
+  it('deduplicates users case-insensitively before fanning out', async () => {
+    const input = runInput(['A@contoso.com', 'a@CONTOSO.com', 'b@contoso.com', 'A@contoso.com']);
+    const { root, activityCalls } = await replay(world(), SYNC_ORCHESTRATION, input);
+    expect(summaryOf(root).total).toBe(2);
+    expect(activityCalls.map((call) => (call.input as SyncUserInput).user)).toEqual([
+      'A@contoso.com',
+      'b@contoso.com',
+    ]);
+  });
+
+  it('publishes live progress in custom status after every finished chunk, small and bounded', async () => {
+    const { root } = await replay(
+      world({ completionsPerEpisode: 1 }),
+      SYNC_ORCHESTRATION,
+      runInput(['ghost@contoso.com', ...users(99)], { chunkSize: 10, parallelChunks: 2 }),
+    );
+    summaryOf(root);
+    const progress = root.customStatuses.filter((status): status is SyncProgress => status !== undefined);
+    const done = progress.map((status) => status.done);
+    expect(done[0]).toBe(0);
+    expect(done.at(-1)).toBe(100);
+    expect([...done].sort((a, b) => a - b)).toEqual(done); // monotonic
+    expect(new Set(done).size).toBeGreaterThanOrEqual(11); // moved in steps, not 0 → 100
+    expect(progress.at(-1)).toMatchObject({
+      stage: 'completed',
+      total: 100,
+      chunks: { total: 10, done: 10 },
+    });
+    expect(progress.at(-1)?.counts).toMatchObject({ created: 99, notFound: 1 });
+    for (const status of progress) expect(JSON.stringify(status).length).toBeLessThan(16 * 1024);
+  });
+
+  it('gives the same summary whether completions arrive together or one per episode', async () => {
+    const input = runInput(['broken@contoso.com', 'flaky@contoso.com', 'ghost@contoso.com', ...users(40)], {
+      chunkSize: 10,
+      parallelChunks: 2,
+    });
+    const together = summaryOf((await replay(world(), SYNC_ORCHESTRATION, input)).root);
+    const oneByOne = summaryOf(
+      (await replay(world({ completionsPerEpisode: 1 }), SYNC_ORCHESTRATION, input)).root,
+    );
+    const stable = (summary: SyncSummary) => ({ counts: summary.counts, total: summary.total });
+    expect(stable(oneByOne)).toEqual(stable(together));
+    expect(together.counts).toMatchObject({ created: 41, failed: 1, notFound: 1 });
+  });
+
+  it('records a failed chunk as failed users instead of failing the run', async () => {
+    // eslint-disable-next-line require-yield -- a chunk that fails before its first yield
+    const failingChunk = function* (): Generator<unknown, unknown, unknown> {
+      throw new Error('chunk exploded');
+    };
+    const { root } = await replay(
+      world({
+        orchestrators: { [SYNC_ORCHESTRATION]: syncPhoneNumbers, [CHUNK_ORCHESTRATION]: failingChunk },
+      }),
+      SYNC_ORCHESTRATION,
+      runInput(users(12), { chunkSize: 5 }),
+    );
+    const summary = summaryOf(root);
+    expect(summary.counts.failed).toBe(12);
+    expect(summary.failures[0]).toMatchObject({ outcome: 'failed', reason: 'chunkFailed' });
+  });
+
+  it('fails with a readable error when started with an invalid input', async () => {
+    const { root } = await replay(world(), SYNC_ORCHESTRATION, { users: 'everyone' });
+    expect(root.status).toBe('Failed');
+    expect(root.error).toMatch(/invalid orchestration input: users/);
+  });
+
+  it('schedules exactly one activity per user in each chunk history, in submission order', async () => {
+    const { root } = await replay(world(), SYNC_ORCHESTRATION, runInput(users(10), { chunkSize: 100 }));
+    summaryOf(root);
+    const scheduled = root.children.flatMap((child) =>
+      child.history
+        .filter((event) => event.EventType === EventType.TaskScheduled)
+        .map((event) => (JSON.parse(event.Input as string) as SyncUserInput).user),
+    );
+    expect(scheduled).toEqual(users(10));
+  });
+});
