@@ -2,10 +2,10 @@ import { isGraphRequestError, type GraphRequestError } from '../graph/errors';
 import { type GraphCallOptions, type GraphGateway } from '../graph/gateway';
 import { type PhoneMethod } from '../graph/phoneMethods';
 import { type Logger } from '../log';
-import { normalizePhoneNumber, type NormalizedPhone } from '../phone/normalize';
+import { type NormalizedPhone } from '../phone/normalize';
 import { maskPhoneNumber } from '../phone/mask';
 import { samePhoneNumber } from '../phone/compare';
-import { allowsExtension, planPhoneSync } from './plan';
+import { normalizeForPolicy, planPhoneSync } from './plan';
 import { type SyncUserInput } from './run';
 import { parseSourceAttribute, readSourceValue } from './sourceAttribute';
 import { type SyncPlan, type UserOutcome } from './types';
@@ -30,10 +30,7 @@ export async function syncUser(input: SyncUserInput, graph: GraphGateway, log: L
   const userId = found.value.id;
 
   const raw = readSourceValue(found.value, source.value);
-  const attribute = normalizePhoneNumber(raw, {
-    defaultCountry: policy.defaultCountry,
-    allowExtension: allowsExtension(policy.phoneType),
-  });
+  const attribute = normalizeForPolicy(raw, policy);
 
   // Neither an invalid attribute nor "empty, keep" can lead to a write: spare Graph the method read.
   const methodsNeeded =
