@@ -23,6 +23,7 @@ import {
   type FetchLike,
   type GatewayLogger,
   ResilienceMiddleware,
+  TransmitMarker,
 } from './middleware';
 import { isPhoneType, PHONE_METHOD_IDS, type PhoneMethod, type PhoneType } from './phoneMethods';
 import { type Parsed, parsePhoneMethod, parsePhoneMethodList, parseUser } from './responses';
@@ -56,7 +57,8 @@ export interface GatewayDeps {
 
 /**
  * The Graph gateway (DESIGN.md §6) on `@microsoft/microsoft-graph-client` with our own middleware chain:
- * retries/throttling → the client's `AuthenticationHandler` (token from `@azure/identity`) → fetch.
+ * retries/throttling → the client's `AuthenticationHandler` (token from `@azure/identity`) → a marker that
+ * the attempt left the process → fetch.
  *
  * Throws at once (plain `Error`) when `settings` cannot work: that is a configuration bug, not a Graph failure.
  */
@@ -83,7 +85,7 @@ export function createGraphGateway(settings: GraphSettings, deps: GatewayDeps = 
   const client = Client.initWithMiddleware({
     baseUrl: base.root,
     defaultVersion: base.version,
-    middleware: [resilience, auth, transport],
+    middleware: [resilience, auth, new TransmitMarker(), transport],
     // The client attaches the token only to Graph's own hosts and these (https only); the base URL's host
     // may be a national cloud or the local emulator.
     customHosts: new Set([base.hostname]),

@@ -136,14 +136,24 @@ export class CredentialFailure extends Error {
 
 /**
  * Classifies an exception thrown while sending. `timedOut`/`callerAborted` say which of our signals fired:
- * the error object itself does not reliably tell (undici rethrows the signal's reason).
+ * the error object itself does not reliably tell (undici rethrows the signal's reason). `reachedTransport`
+ * false means the attempt never got past authentication.
  */
 export function classifyFailure(
   error: unknown,
-  signals: { timedOut: boolean; callerAborted: boolean },
+  signals: { timedOut: boolean; callerAborted: boolean; reachedTransport?: boolean },
 ): TransportFailure {
   if (error instanceof CredentialFailure) return classifyCredentialFailure(error.original);
   if (signals.callerAborted) return { type: 'aborted' };
+  if (signals.timedOut && signals.reachedTransport === false) {
+    // Timed out while waiting for the token: nothing was sent.
+    return {
+      type: 'credential',
+      kind: 'transient',
+      code: 'TokenTimeout',
+      detail: 'no token before the request timeout',
+    };
+  }
   if (signals.timedOut) return { type: 'timeout' };
   const code = findErrorCode(error) ?? 'NetworkError';
   return { type: 'network', code, sent: NOT_SENT_CODES.has(code) ? 'notSent' : 'maybeSent' };

@@ -20,7 +20,7 @@ import {
 /**
  * The Graph client's middleware chain is ours: `ResilienceMiddleware` (retries, throttle gate, write
  * limiter, per-attempt timeout) → the library's `AuthenticationHandler` (bearer token from the credential) →
- * `FetchTransport` (the one place bytes leave the process).
+ * `TransmitMarker` → `FetchTransport` (the one place bytes leave the process).
  */
 
 /** `fetch` as the transport needs it; tests inject one, production uses Node's global `fetch`. */
@@ -138,6 +138,18 @@ export class ResilienceMiddleware implements Middleware {
         await this.pause(decision.delayMs, call);
         continue;
       }
+      if (decision.action === 'surface' && decision.reason !== 'notRetryable') {
+        // Worth a line: the caller only sees the final error, not why it was not retried here.
+        options.logger?.warn('Graph call not retried', {
+          operation: call.operation,
+          reason: decision.reason,
+          attempt: call.attempts,
+          status: attempt.type === 'response' ? attempt.response.status : 0,
+          failure: attempt.type === 'failure' ? describeFailure(attempt.failure) : undefined,
+          retryAfterMs,
+          clientRequestId: call.clientRequestId,
+        });
+      }
       if (attempt.type === 'response') {
         context.response = attempt.response;
         return;
@@ -230,7 +242,8 @@ export class ResilienceMiddleware implements Middleware {
       response: undefined,
     };
     try {
-      await next.execute(attemptContext);
+      // Raced against the signal as well: the token request inside the auth handler does not see it.
+      await untilAborted(next.execute(attemptContext), signal);
       const raw = attemptContext.response;
       if (!(raw instanceof Response)) throw new Error('transport returned no response');
       const body = NULL_BODY_STATUSES.has(raw.status) ? null : await readText(raw, signal);
@@ -244,11 +257,33 @@ export class ResilienceMiddleware implements Middleware {
       const failure = classifyFailure(error, {
         timedOut: timeout.signal.aborted,
         callerAborted: call.signal?.aborted === true,
+        reachedTransport: transmitted.has(attemptContext),
       });
       return { type: 'failure', failure };
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/** Attempts that got past authentication: only these can have reached the service. */
+const transmitted = new WeakSet<Context>();
+
+/**
+ * Sits between the auth handler and the transport and notes that the attempt is about to leave, so a
+ * timeout while fetching the token is known not to have sent anything (a create may then be retried).
+ */
+export class TransmitMarker implements Middleware {
+  private next: Middleware | undefined;
+
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+
+  async execute(context: Context): Promise<void> {
+    if (this.next === undefined) throw new Error('TransmitMarker has no next middleware');
+    transmitted.add(context);
+    await this.next.execute(context);
   }
 }
 
@@ -268,18 +303,27 @@ export class FetchTransport implements Middleware {
  * The body as text, given up when `signal` aborts. Node's fetch ties the body stream to the signal itself;
  * this also holds for any other transport, so a stalled body can never hang a call.
  */
-async function readText(response: Response, signal: AbortSignal): Promise<string> {
+function readText(response: Response, signal: AbortSignal): Promise<string> {
+  return untilAborted(response.text(), signal, () => {
+    response.body?.cancel().catch(() => undefined);
+  });
+}
+
+/** `work`, or a rejection as soon as `signal` aborts, whichever comes first. */
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal, onAbortExtra?: () => void): Promise<T> {
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_resolve, reject) => {
     onAbort = () => {
-      response.body?.cancel().catch(() => undefined);
+      onAbortExtra?.();
       reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
   });
+  // Whichever loses the race must not surface later as an unhandled rejection.
+  work.catch(() => undefined);
   try {
-    return await Promise.race([response.text(), aborted]);
+    return await Promise.race([work, aborted]);
   } finally {
     if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
   }

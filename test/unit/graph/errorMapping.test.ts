@@ -253,6 +253,20 @@ describe('classifyFailure and errorFromFailure', () => {
     expect(classifyFailure(abort, { timedOut: false, callerAborted: true })).toEqual({ type: 'aborted' });
   });
 
+  it('a timeout before the attempt reached the transport is a token timeout, known not to be sent', () => {
+    const abort = new DOMException('aborted', 'AbortError');
+    expect(
+      classifyFailure(abort, { timedOut: true, callerAborted: false, reachedTransport: false }),
+    ).toMatchObject({
+      type: 'credential',
+      kind: 'transient',
+      code: 'TokenTimeout',
+    });
+    expect(classifyFailure(abort, { timedOut: true, callerAborted: false, reachedTransport: true })).toEqual({
+      type: 'timeout',
+    });
+  });
+
   it('classifies token failures', () => {
     const signals = { timedOut: false, callerAborted: false };
     expect(

@@ -315,6 +315,9 @@ describe('retries', () => {
       const error = await rejectionOf(h.gateway.createPhoneMethod(USER_ID, 'mobile', NUMBER));
       expect(error).toMatchObject({ kind: 'transient', code, status });
       expect(h.transport.requests).toHaveLength(1);
+      expect(h.warnings.map((w) => w.data)).toEqual([
+        expect.objectContaining({ operation: 'createPhoneMethod', reason: 'createMayHaveBeenApplied' }),
+      ]);
     });
 
     it('after a refused connection or a 429 it is retried', async () => {
@@ -516,6 +519,18 @@ describe('token failures', () => {
     expect(await h.gateway.createPhoneMethod(USER_ID, 'mobile', NUMBER)).toEqual(MOBILE);
     expect(h.transport.requests).toHaveLength(1);
     expect(h.transport.requests[0]?.headers.get('authorization')).toBe(`Bearer ${TOKEN}`);
+  });
+
+  it('a token request that hangs times out like a request, but a create is retried: nothing was sent', async () => {
+    const credential = new FakeCredential(() => new Promise(() => undefined));
+    const h = harness([() => json(201, MOBILE)], {
+      credential,
+      settings: { requestTimeoutMs: 20, maxAttempts: 2 },
+    });
+    const error = await rejectionOf(h.gateway.createPhoneMethod(USER_ID, 'mobile', NUMBER));
+    expect(error).toMatchObject({ kind: 'transient', status: 0, code: 'TokenTimeout' });
+    expect(credential.calls).toHaveLength(2);
+    expect(h.transport.requests).toHaveLength(0);
   });
 
   it('a credential that returns no token is a failure, not an anonymous request', async () => {
