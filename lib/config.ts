@@ -95,7 +95,8 @@ export function loadConfig(env: Env): AppConfig {
   };
 
   const graph: GraphSettings = {
-    baseUrl: read.url('GRAPH_BASE_URL', 'https://graph.microsoft.com/v1.0'),
+    // https only: the Graph client attaches the bearer token to https URLs only.
+    baseUrl: read.url('GRAPH_BASE_URL', 'https://graph.microsoft.com/v1.0', 'https'),
     scope: read.string('GRAPH_SCOPE', MICROSOFT_GRAPH_SCOPE),
     auth: readAuth(read, problems),
     // 3,000 writes / 150 s is Graph's documented per app+tenant quota; stay below it by default.
@@ -213,16 +214,16 @@ class SettingReader {
     return this.numeric(name, fallback, min, max, true);
   }
 
-  url(name: string, fallback: string): string {
-    return this.optionalUrl(name) ?? fallback;
+  url(name: string, fallback: string, scheme: 'https' | 'http(s)' = 'http(s)'): string {
+    return this.optionalUrl(name, scheme) ?? fallback;
   }
 
-  optionalUrl(name: string): string | undefined {
+  optionalUrl(name: string, scheme: 'https' | 'http(s)' = 'https'): string | undefined {
     const value = this.optionalString(name);
     if (value === undefined) return undefined;
-    const parsed = z.url({ protocol: /^https?$/ }).safeParse(value);
+    const parsed = z.url({ protocol: scheme === 'https' ? /^https$/ : /^https?$/ }).safeParse(value);
     if (!parsed.success) {
-      this.problems.push(`${name}: expected an http(s) URL (got '${value}')`);
+      this.problems.push(`${name}: expected an ${scheme} URL (got '${value}')`);
       return undefined;
     }
     return value.replace(/\/+$/, '');

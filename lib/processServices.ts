@@ -1,6 +1,7 @@
 import { getConfig } from './config';
 import { createGraphGateway } from './graph/createGraphGateway';
 import { type GraphGateway } from './graph/gateway';
+import { createLogger } from './log';
 
 /**
  * Process-wide services. One gateway per process on purpose: its write limiter and throttle gate only
@@ -9,6 +10,7 @@ import { type GraphGateway } from './graph/gateway';
 let gateway: GraphGateway | undefined;
 
 export function processGraphGateway(): GraphGateway {
-  gateway ??= createGraphGateway(getConfig().graph);
+  // Retry and throttling warnings of the shared gateway go to the worker log (masked like every log line).
+  gateway ??= createGraphGateway(getConfig().graph, { logger: createLogger(console) });
   return gateway;
 }

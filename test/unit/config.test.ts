@@ -43,7 +43,7 @@ describe('settings (issue 2: every setting read once, validated, named when wron
       SYNC_CHUNK_SIZE: '50',
       SYNC_PARALLEL_CHUNKS: '4',
       SYNC_RETRY_MAX_ATTEMPTS: '7',
-      GRAPH_BASE_URL: 'http://127.0.0.1:8080/v1.0/',
+      GRAPH_BASE_URL: 'https://127.0.0.1:8080/v1.0/',
       GRAPH_AUTH_MODE: 'clientSecret',
       AZURE_TENANT_ID: 't',
       AZURE_CLIENT_ID: 'c',
@@ -63,7 +63,7 @@ describe('settings (issue 2: every setting read once, validated, named when wron
     expect(config.dryRunDefault).toBe(true);
     expect(config.limits).toMatchObject({ maxUsersPerRequest: 500, chunkSize: 50, parallelChunks: 4 });
     expect(config.retry.maxAttempts).toBe(7);
-    expect(config.graph.baseUrl).toBe('http://127.0.0.1:8080/v1.0');
+    expect(config.graph.baseUrl).toBe('https://127.0.0.1:8080/v1.0');
     expect(config.graph.auth).toEqual({
       mode: 'clientSecret',
       tenantId: 't',
@@ -84,7 +84,7 @@ describe('settings (issue 2: every setting read once, validated, named when wron
       SYNC_DRY_RUN_DEFAULT: 'perhaps',
       SYNC_CHUNK_SIZE: '0',
       SYNC_PARALLEL_CHUNKS: 'many',
-      GRAPH_BASE_URL: 'ftp://graph',
+      GRAPH_BASE_URL: 'http://graph.example/v1.0',
       GRAPH_WRITES_PER_150S: '5000',
     });
     const named = problems.map((problem) => problem.split(':')[0]);
