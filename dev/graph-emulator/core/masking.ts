@@ -1,0 +1,36 @@
+/**
+ * The product's privacy rule applies to everything the emulator exposes in logs: a phone number never
+ * appears in full. Masked form keeps the country code and the last two digits: `+49 XXXXXXXX67`.
+ */
+
+/** Masks one phone number in Graph's `+<cc> <number>[x<ext>]` form (or any digit string). */
+export function maskPhoneNumber(phoneNumber: string): string {
+  const match = /^\+(\d{1,3})[ ]?(.*)$/.exec(phoneNumber.trim());
+  if (match) {
+    const cc = match[1] ?? '';
+    const rest = (match[2] ?? '').replace(/x\d*$/i, '');
+    const digits = rest.replace(/\D/g, '');
+    return `+${cc} ${maskDigits(digits)}`;
+  }
+  return maskDigits(phoneNumber.replace(/\D/g, ''));
+}
+
+function maskDigits(digits: string): string {
+  if (digits.length <= 2) return 'X'.repeat(digits.length);
+  return 'X'.repeat(digits.length - 2) + digits.slice(-2);
+}
+
+/**
+ * Finds phone-number-like digit runs in free text (paths, query strings, messages) and masks them. GUIDs
+ * are left alone: their digit runs touch hex letters or hyphens. Runs shorter than 7 digits (ports, counts,
+ * years) are not phone numbers.
+ */
+const PHONE_LIKE = /(?<![\w\-.])(?:\+|%2B)?\d(?:[\d ().-]|%20)*\d(?![\w-])/gi;
+
+export function maskPhoneNumbersInText(text: string): string {
+  return text.replace(PHONE_LIKE, (candidate) => {
+    const digits = candidate.replace(/%20|%2B/gi, '').replace(/\D/g, '');
+    if (digits.length < 7) return candidate;
+    return maskDigits(digits);
+  });
+}

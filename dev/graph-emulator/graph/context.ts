@@ -1,0 +1,19 @@
+import { type Clock } from '../core/clock';
+import { type UndocumentedChoices } from '../options';
+import { type SubscriptionStore } from '../store/subscriptionStore';
+import { type TenantStore } from '../store/tenantStore';
+import { type PhoneMethodAuthorizer } from './authorization';
+
+/** What every Graph handler may use. Mutable fields are swapped when the tenant is reseeded. */
+export interface GraphContext {
+  store: TenantStore;
+  subscriptions: SubscriptionStore;
+  phoneAuth: PhoneMethodAuthorizer;
+  choices: UndocumentedChoices;
+  clock: Clock;
+  /** e.g. `http://127.0.0.1:PORT/v1.0` (used in links and `@odata.context`). */
+  graphBaseUrl: string;
+  pageSize: number;
+  /** Set by the control API: the next delta continuation answers 410 (forced resync). */
+  deltaResyncPending: boolean;
+}
