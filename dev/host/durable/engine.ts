@@ -73,6 +73,8 @@ interface LiveInstance {
   lastEpisodeAt: number;
   /** Lower bound for new sequence numbers: a cheap determinism check on the ids method A reads. */
   sequenceFloor: number;
+  /** After a failure inside the host, episodes wait until this time instead of spinning. */
+  backoffUntil: number;
 }
 
 interface PendingCompletion {
@@ -105,6 +107,8 @@ export class DurableEngine {
   private activitiesRunning = 0;
   private episodesRunning = 0;
   private stopping = false;
+  /** Set once stop() has flushed: later completions are not written (the activity re-runs after a restart). */
+  private closed = false;
 
   constructor(private readonly options: DurableEngineOptions) {
     this.timers = new TimerQueue((row) => this.deliver(row));
@@ -157,6 +161,7 @@ export class DurableEngine {
     await Promise.race([drained, timeout]);
     if (timer) clearTimeout(timer);
     this.flushCompletions();
+    this.closed = true;
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -172,6 +177,8 @@ export class DurableEngine {
     const instanceId = request.instanceId ?? newGuidN();
     const problem = instanceIdProblem(instanceId);
     if (problem) throw new InvalidInstanceIdError(problem);
+    // The input is embedded verbatim in the orchestrator's binding data, so it must be JSON text.
+    if (request.input !== null) JSON.parse(request.input);
     const existing = this.options.store.getInstance(instanceId);
     if (existing && !TERMINAL_STATUSES.has(existing.runtimeStatus)) {
       throw new InstanceExistsError(
@@ -390,6 +397,7 @@ export class DurableEngine {
       queued: false,
       lastEpisodeAt: 0,
       sequenceFloor: 0,
+      backoffUntil: 0,
     };
     this.appendToMemory(instance, history);
     return instance;
@@ -418,6 +426,11 @@ export class DurableEngine {
 
   private scheduleEpisode(instance: LiveInstance): void {
     if (instance.running || instance.queued || this.stopping) return;
+    const wait = instance.backoffUntil - Date.now();
+    if (wait > 0) {
+      setTimeout(() => this.scheduleEpisode(instance), wait).unref();
+      return;
+    }
     instance.queued = true;
     this.episodeQueue.push(instance);
     if (this.episodePumpScheduled) return;
@@ -527,7 +540,7 @@ export class DurableEngine {
   private flushCompletions(): void {
     this.completionFlushScheduled = false;
     const pending = this.pendingCompletions;
-    if (pending.length === 0) return;
+    if (pending.length === 0 || this.closed) return;
     this.pendingCompletions = [];
     const batch = new WriteBatch();
     batch.completeActivities.push(...pending);
@@ -547,13 +560,13 @@ export class DurableEngine {
     try {
       await this.processMessages(instance, taken);
     } catch (error) {
-      // Nothing was committed; the messages are still in the inbox table and in memory for the next try.
+      // Nothing was committed; the messages are still in the inbox table and in memory for a retry in a second.
       instance.ready = taken.concat(instance.ready);
+      instance.backoffUntil = Date.now() + 1000;
       this.options.logger.log(
         'error',
-        `Durable: episode of '${instance.row.instanceId}' failed inside the host: ${describeError(error)}`,
+        `Durable: episode of '${instance.row.instanceId}' failed inside the host (retrying): ${describeError(error)}`,
       );
-      throw error;
     }
   }
 

@@ -142,4 +142,11 @@ df.app.orchestration('noInput', function* (context) {
   return { input: context.df.getInput() === undefined ? '<undefined>' : context.df.getInput() };
 });
 
+df.app.orchestration('stepsThenWait', function* (context) {
+  const first = yield context.df.callActivity('hello', 'a');
+  const second = yield context.df.callActivity('hello', 'b');
+  const finish = yield context.df.waitForExternalEvent('Finish');
+  return [first, second, finish];
+});
+
 module.exports = { childFailures };
