@@ -110,12 +110,17 @@ export class Emulator implements ControlTarget, RunningEmulator {
   private ctx!: GraphContext;
   private tls!: TlsMaterial;
   private readonly randomness: RequestRandomness;
-  private readonly graphServer: http.Server;
+  /** HTTPS: Graph v1.0 (what the product uses; the Graph client sends tokens over https only). */
+  private readonly graphServer: https.Server;
+  /** HTTPS: the Entra login host. */
   private readonly loginServer: https.Server;
+  /** Plain HTTP: the managed-identity endpoint (http, as on App Service), the control API, Graph too. */
+  private readonly localServer: http.Server;
   private readonly shutdown = new AbortController();
   private unsubscribe: () => void = () => undefined;
   private graphPort = 0;
   private loginPort = 0;
+  private localPort = 0;
   private stopped = false;
 
   private constructor(private readonly options: EmulatorOptions) {
@@ -126,8 +131,9 @@ export class Emulator implements ControlTarget, RunningEmulator {
     this.latency = new LatencyModel(options.latency ?? 'off');
     this.randomness = new RequestRandomness(options.randomSeed ?? 1);
     this.identityHeader = options.identityHeader ?? randomBytes(24).toString('base64url');
-    this.graphServer = http.createServer();
+    this.graphServer = https.createServer();
     this.loginServer = https.createServer();
+    this.localServer = http.createServer();
     this.control = new EmulatorControlClient('http://placeholder.invalid');
   }
 
@@ -146,12 +152,17 @@ export class Emulator implements ControlTarget, RunningEmulator {
     return this.options.host ?? '127.0.0.1';
   }
 
-  get graphOrigin(): string {
-    return `http://${urlHost(this.host)}:${this.graphPort}`;
+  get graphBaseUrl(): string {
+    return `https://${urlHost(this.host)}:${this.graphPort}${GRAPH_VERSION_PREFIX}`;
   }
 
-  get graphBaseUrl(): string {
-    return `${this.graphOrigin}${GRAPH_VERSION_PREFIX}`;
+  /** Origin of the plain-HTTP listener (MI endpoint, control API, Graph without TLS). */
+  get localOrigin(): string {
+    return `http://${urlHost(this.host)}:${this.localPort}`;
+  }
+
+  get plainGraphBaseUrl(): string {
+    return `${this.localOrigin}${GRAPH_VERSION_PREFIX}`;
   }
 
   get authorityHost(): string {
@@ -159,7 +170,7 @@ export class Emulator implements ControlTarget, RunningEmulator {
   }
 
   get controlUrl(): string {
-    return `${this.graphOrigin}${CONTROL_PREFIX}`;
+    return `${this.localOrigin}${CONTROL_PREFIX}`;
   }
 
   get tenantId(): string {
@@ -167,7 +178,7 @@ export class Emulator implements ControlTarget, RunningEmulator {
   }
 
   get managedIdentityEndpoint(): string {
-    return `${this.graphOrigin}${MANAGED_IDENTITY_PATH}`;
+    return `${this.localOrigin}${MANAGED_IDENTITY_PATH}`;
   }
 
   get caCertificatePem(): string {
@@ -187,10 +198,13 @@ export class Emulator implements ControlTarget, RunningEmulator {
       this.options.stateDir,
     );
     await this.makeClientCertificates(this.tenant.apps);
-    this.loginServer.setSecureContext({ key: this.tls.serverKeyPem, cert: this.tls.serverCertPem });
+    for (const server of [this.graphServer, this.loginServer]) {
+      server.setSecureContext({ key: this.tls.serverKeyPem, cert: this.tls.serverCertPem });
+    }
     this.graphPort = await listen(this.graphServer, this.options.ports?.graph ?? 0, this.host);
     this.loginPort = await listen(this.loginServer, this.options.ports?.login ?? 0, this.host);
-    (this as { control: EmulatorControlClient }).control = new EmulatorControlClient(this.graphOrigin);
+    this.localPort = await listen(this.localServer, this.options.ports?.local ?? 0, this.host);
+    (this as { control: EmulatorControlClient }).control = new EmulatorControlClient(this.localOrigin);
     this.tokenService = await TokenService.create(
       this.tenant.store.tenantId,
       this.clock,
@@ -216,7 +230,7 @@ export class Emulator implements ControlTarget, RunningEmulator {
       clock: this.clock,
       graphBaseUrl: this.graphBaseUrl,
       pageSize: this.options.pageSize ?? 100,
-      deltaResyncPending: false,
+      flags: { deltaResyncPending: false },
     };
     this.attachStore();
     this.tokenEndpoint = new TokenEndpoint({
@@ -239,9 +253,16 @@ export class Emulator implements ControlTarget, RunningEmulator {
       latency: this.latency,
       authorityHost: this.authorityHost,
     });
-    this.graphServer.keepAliveTimeout = 30_000;
+    for (const server of [this.graphServer, this.localServer]) server.keepAliveTimeout = 30_000;
     this.graphServer.on('request', (req, res) => {
-      void this.onGraphRequest(pipeline, req, res).catch((error: unknown) => this.internalError(res, error));
+      void this.onGraphRequest(pipeline, req, res, true).catch((error: unknown) =>
+        this.internalError(res, error),
+      );
+    });
+    this.localServer.on('request', (req, res) => {
+      void this.onGraphRequest(pipeline, req, res, false).catch((error: unknown) =>
+        this.internalError(res, error),
+      );
     });
     this.loginServer.on('request', (req, res) => {
       const deps = {
@@ -268,13 +289,15 @@ export class Emulator implements ControlTarget, RunningEmulator {
     pipeline: GraphPipeline,
     req: http.IncomingMessage,
     res: http.ServerResponse,
+    secure: boolean,
   ): Promise<void> {
     const url = req.url ?? '/';
     if (url.startsWith(`${GRAPH_VERSION_PREFIX}/`) || url === GRAPH_VERSION_PREFIX) {
-      return handleGraph(pipeline, this.log, req, res, this.shutdown.signal);
+      const baseUrl = secure ? this.graphBaseUrl : this.plainGraphBaseUrl;
+      return handleGraph(pipeline, baseUrl, this.log, req, res, this.shutdown.signal);
     }
-    if (url.startsWith(`${CONTROL_PREFIX}/`)) return handleControl(this, req, res);
-    if (url.startsWith(MANAGED_IDENTITY_PATH)) return this.onManagedIdentity(req, res);
+    if (!secure && url.startsWith(`${CONTROL_PREFIX}/`)) return handleControl(this, req, res);
+    if (!secure && url.startsWith(MANAGED_IDENTITY_PATH)) return this.onManagedIdentity(req, res);
     return unknownVersion(res, url.split('?')[0] ?? '/');
   }
 
@@ -377,7 +400,7 @@ export class Emulator implements ControlTarget, RunningEmulator {
     this.ctx.store = next.store;
     this.ctx.subscriptions = next.subscriptions;
     this.ctx.phoneAuth = new PhoneMethodAuthorizer(next.store, this.choices);
-    this.ctx.deltaResyncPending = false;
+    this.ctx.flags.deltaResyncPending = false;
     this.publisher.retarget(next.subscriptions, next.store.tenantId);
     this.throttler.update({}, next.store.userCount);
     this.randomness.reset();
@@ -431,7 +454,7 @@ export class Emulator implements ControlTarget, RunningEmulator {
   }
 
   requestDeltaResync(): void {
-    this.ctx.deltaResyncPending = true;
+    this.ctx.flags.deltaResyncPending = true;
   }
 
   async mintToken(request: MintTokenRequest): Promise<IssuedToken> {
@@ -603,11 +626,11 @@ export class Emulator implements ControlTarget, RunningEmulator {
     this.publisher?.stop();
     this.unsubscribe();
     this.tenant?.store.dispose();
-    const closing = [this.graphServer, this.loginServer]
+    const servers = [this.graphServer, this.loginServer, this.localServer];
+    const closing = servers
       .filter((s) => s.listening)
       .map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
-    this.graphServer.closeAllConnections();
-    this.loginServer.closeAllConnections();
+    for (const server of servers) server.closeAllConnections();
     await Promise.all(closing);
     await this.tls?.dispose();
   }

@@ -39,3 +39,4 @@ export { SeedValidationError, type SeedSource } from './seed/load';
 export { generateTenantSeed, writeGeneratedSeed, type GenerateTenantOptions } from './seed/generate';
 export { PHONE_METHOD_IDS } from './store/users';
 export { maskPhoneNumber, maskPhoneNumbersInText } from './core/masking';
+export { ensureCertificateAuthority } from './entra/tls';

@@ -122,8 +122,11 @@ export interface EmulatorOptions {
   seed?: SeedSource;
   /** Interface to bind (default 127.0.0.1). */
   host?: string;
-  /** 0 = random (default). `graph` serves Graph, the MI endpoint and the control API; `login` is HTTPS. */
-  ports?: { graph?: number; login?: number };
+  /**
+   * 0 = random (default). `graph`: Graph v1.0 over HTTPS; `login`: the Entra login host (HTTPS); `local`:
+   * plain HTTP for the managed-identity endpoint, the control API and Graph without TLS.
+   */
+  ports?: { graph?: number; login?: number; local?: number };
   latency?: LatencyProfile;
   faults?: FaultProfile;
   /** Seed of the PRNG behind latency, faults and batch response order (default 1). */
@@ -133,7 +136,10 @@ export interface EmulatorOptions {
   throttling?: Partial<ThrottlingOptions> | false;
   choices?: Partial<UndocumentedChoices>;
   eventSink?: EventSinkOptions;
-  /** Keep certificates here (reused across restarts). Default: a temporary directory removed on stop. */
+  /**
+   * Keep the CA and client certificates here, reused across starts and processes (so `NODE_EXTRA_CA_CERTS`
+   * set once stays valid). Default: a temporary directory removed on stop.
+   */
   stateDir?: string;
   /** The managed-identity endpoint's shared secret (default: random per start). */
   identityHeader?: string;

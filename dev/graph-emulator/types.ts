@@ -53,8 +53,10 @@ export interface SeededCredentials {
 }
 
 export interface RunningEmulator {
-  /** e.g. `http://127.0.0.1:PORT/v1.0` */
+  /** Graph over HTTPS (what the product uses), e.g. `https://127.0.0.1:PORT/v1.0`. */
   readonly graphBaseUrl: string;
+  /** The same Graph over plain HTTP (for tools that cannot trust the CA), e.g. `http://127.0.0.1:PORT/v1.0`. */
+  readonly plainGraphBaseUrl: string;
   /** HTTPS origin of the login endpoints, e.g. `https://127.0.0.1:PORT` (use as `authorityHost`). */
   readonly authorityHost: string;
   readonly tenantId: string;
@@ -75,7 +77,7 @@ export interface RunningEmulator {
   readonly credentials: SeededCredentials;
   /** Typed client of the control API. */
   readonly control: EmulatorControlClient;
-  /** `http://127.0.0.1:PORT/_emulator` */
+  /** `http://127.0.0.1:PORT/_emulator` (plain HTTP) */
   readonly controlUrl: string;
   /** The settings the product needs for `mode` (default `managedIdentity`). */
   productSettings(

@@ -262,11 +262,13 @@ export class TokenEndpoint {
       `${host}/${this.deps.store().tenantId}/oauth2/v2.0/token`,
     ];
     try {
+      // Entra tolerates clock skew (MSAL sets nbf a moment after iat).
       const { payload } = await jose.jwtVerify(assertion, key, {
         algorithms: ['RS256', 'PS256'],
         audience: audiences,
+        clockTolerance: 300,
       });
-      if (payload.iss !== app.clientId && payload.iss?.toLowerCase() !== app.clientId) throw new Error('iss');
+      if (payload.iss?.toLowerCase() !== app.clientId) throw new Error('iss');
       if (payload.sub?.toLowerCase() !== app.clientId) throw new Error('sub');
     } catch (error) {
       const code = (error as { code?: string }).code;

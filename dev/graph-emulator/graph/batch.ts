@@ -101,6 +101,7 @@ function itemRequest(outer: GraphRequest, item: BatchItem): GraphRequest {
   }
   return {
     method: item.method,
+    baseUrl: outer.baseUrl,
     rawPath: path,
     query: parseQuery(query),
     headers: { ...outer.headers, ...item.headers },

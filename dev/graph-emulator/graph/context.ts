@@ -11,9 +11,12 @@ export interface GraphContext {
   phoneAuth: PhoneMethodAuthorizer;
   choices: UndocumentedChoices;
   clock: Clock;
-  /** e.g. `http://127.0.0.1:PORT/v1.0` (used in links and `@odata.context`). */
+  /** Base URL the current request came in on, e.g. `https://127.0.0.1:PORT/v1.0` (links, `@odata.context`). */
   graphBaseUrl: string;
   pageSize: number;
-  /** Set by the control API: the next delta continuation answers 410 (forced resync). */
-  deltaResyncPending: boolean;
+  /** Shared across per-request copies of the context (so a flag set here is seen by everyone). */
+  flags: {
+    /** Set by the control API: the next delta continuation answers 410 (forced resync). */
+    deltaResyncPending: boolean;
+  };
 }

@@ -155,8 +155,8 @@ export function usersDelta(ctx: GraphContext, req: GraphRequest): GraphResponse 
     }
     const decoded = decode(skiptoken ?? deltatoken ?? '');
     const tooOld = decoded !== undefined && now - decoded.t > ctx.clock.scaledMs(DELTA_TOKEN_LIFETIME_MS);
-    if (!decoded || decoded.e !== store.epoch || tooOld || ctx.deltaResyncPending) {
-      ctx.deltaResyncPending = false;
+    if (!decoded || decoded.e !== store.epoch || tooOld || ctx.flags.deltaResyncPending) {
+      ctx.flags.deltaResyncPending = false;
       throw staleToken(ctx, decoded);
     }
     if (decoded.p === 'd' && !journal.canServe(decoded.base)) throw staleToken(ctx, decoded);

@@ -20,6 +20,7 @@ const DIAGNOSTIC = JSON.stringify({
 
 async function toGraphRequest(
   req: IncomingMessage,
+  baseUrl: string,
   rawPath: string,
   rawQuery: string,
 ): Promise<GraphRequest> {
@@ -27,6 +28,7 @@ async function toGraphRequest(
   const requestId = randomUUID();
   const graphReq: GraphRequest = {
     method: (req.method ?? 'GET').toUpperCase(),
+    baseUrl,
     rawPath,
     query: parseQuery(rawQuery),
     headers,
@@ -73,6 +75,7 @@ function writeGraphResponse(res: ServerResponse, req: GraphRequest, response: Gr
 /** The HTTP face of Graph: parse, run the pipeline, wait out latency, answer, log. */
 export async function handleGraph(
   pipeline: GraphPipeline,
+  baseUrl: string,
   log: RequestLog,
   req: IncomingMessage,
   res: ServerResponse,
@@ -83,7 +86,7 @@ export async function handleGraph(
   const rawPath = path.slice(GRAPH_VERSION_PREFIX.length);
   let graphReq: GraphRequest;
   try {
-    graphReq = await toGraphRequest(req, rawPath, query);
+    graphReq = await toGraphRequest(req, baseUrl, rawPath, query);
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
       sendJson(res, 413, { error: { code: 'RequestEntityTooLarge', message: 'Request body too large.' } });

@@ -209,7 +209,7 @@ export class GraphPipeline {
   }
 
   private async dispatch(r: Route, req: GraphRequest): Promise<GraphResponse> {
-    const ctx = this.deps.ctx;
+    const ctx: GraphContext = { ...this.deps.ctx, graphBaseUrl: req.baseUrl };
     const hooks = this.deps.hooks;
     switch (r.op) {
       case 'listUsers':

@@ -4,6 +4,8 @@ import { type Principal } from './principal';
 /** One Graph request, from the wire or from inside a `$batch`, already split and decoded. */
 export interface GraphRequest {
   method: string;
+  /** `https://host:port/v1.0` (or the plain-HTTP one) as the request arrived: links point back there. */
+  baseUrl: string;
   /** Path after `/v1.0`, still percent-encoded (as the client sent it). */
   rawPath: string;
   query: Map<string, string>;
