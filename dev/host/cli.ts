@@ -159,6 +159,12 @@ function printBanner(host: RunningHost): void {
       lines.push(`  ${fn.name}: in error, not running: ${fn.error}`);
       continue;
     }
+    if (fn.disabled) {
+      lines.push(
+        `  ${fn.name}: ${fn.triggerType}, disabled (AzureWebJobs.${fn.name}.Disabled); admin API only`,
+      );
+      continue;
+    }
     if (fn.kind === 'http') {
       const route = typeof fn.trigger['route'] === 'string' ? fn.trigger['route'] : fn.name;
       const methods = Array.isArray(fn.trigger['methods']) ? fn.trigger['methods'].join(',') : 'ANY';

@@ -187,7 +187,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   clientDataJson = durableClientData(clientSettings);
 
   const timers = new TimerTriggerScheduler(
-    [...catalog.values()].filter((fn) => fn.kind === 'timer' && !fn.error),
+    [...catalog.values()].filter((fn) => fn.kind === 'timer' && !fn.error && !fn.disabled),
     dispatcher,
     logger,
     process.env['WEBSITE_TIME_ZONE'] ?? 'UTC',

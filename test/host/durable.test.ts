@@ -376,6 +376,14 @@ describe('failures, termination, custom status', () => {
     ).toBe(410);
   });
 
+  it('fails an orchestrator that uses durable entities, which the local host does not emulate', async () => {
+    const { final } = await run('usesEntity');
+    expect(final['runtimeStatus']).toBe('Failed');
+    expect(final['output']).toBe(
+      "Orchestrator function 'usesEntity' failed: the local host does not support durable entities (signalEntity).",
+    );
+  });
+
   it('exposes custom status set by the orchestrator', async () => {
     const { final } = await run('fanOut', ['x']);
     expect(final['customStatus']).toEqual({ stage: 'done', n: 1 });

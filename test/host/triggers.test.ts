@@ -29,6 +29,7 @@ interface AppState {
   events: { id: string; type: string; subject: string; data: unknown }[];
   ticks: { at: number; isPastDue: boolean; schedule: unknown }[];
   startupTicks: number[];
+  quietTicks: number[];
   hooks: { appStart: number; pre: number; post: number; appHookData?: string };
 }
 const state = createRequire(join(appDir, 'package.json'))('./functions/state.cjs') as AppState;
@@ -50,7 +51,7 @@ class RedeliveringSource implements MessageSource {
 
   async start(context: MessageSourceContext): Promise<void> {
     this.served = context.functions
-      .filter((fn) => fn.triggerType === 'serviceBusTrigger' && !fn.error)
+      .filter((fn) => fn.triggerType === 'serviceBusTrigger' && !fn.error && !fn.disabled)
       .map((fn) => ({ name: fn.name, queueName: fn.trigger['queueName'] }));
     const target = this.served[0]?.name ?? '';
     this.settled = (async () => {
@@ -78,7 +79,11 @@ beforeAll(async () => {
     port: 0,
     dataDir,
     logger,
-    settings: { OVERRIDDEN: 'from-options' },
+    settings: {
+      OVERRIDDEN: 'from-options',
+      'AzureWebJobs.switchedOff.Disabled': 'true',
+      AzureWebJobs__quietTimer__Disabled: '1',
+    },
     messageSources: [source],
   });
 });
@@ -399,6 +404,21 @@ describe('timer triggers', () => {
 
   it('runs a runOnStartup timer once at start although its schedule is a year away', () => {
     expect(state.startupTicks).toHaveLength(1);
+  });
+
+  it('leaves disabled functions (AzureWebJobs.<name>.Disabled) unbound, but runnable from the admin API', async () => {
+    expect((await request(api('switched-off'))).status).toBe(404);
+    const list = (await request(`${host.url}/admin/functions?code=test-master-key`)).body as {
+      name: string;
+      isDisabled: boolean;
+    }[];
+    expect(list.find((fn) => fn.name === 'switchedOff')?.isDisabled).toBe(true);
+    expect(list.find((fn) => fn.name === 'quietTimer')?.isDisabled).toBe(true);
+    expect(list.find((fn) => fn.name === 'tick')?.isDisabled).toBe(false);
+    await eventually(() => (state.ticks.length >= 2 ? true : undefined), 10_000);
+    expect(state.quietTicks).toEqual([]);
+    await request(`${host.url}/admin/functions/quietTimer?code=test-master-key`, { body: { input: '' } });
+    await eventually(() => (state.quietTicks.length === 1 ? true : undefined));
   });
 
   it('fires a timer trigger through the admin API', async () => {

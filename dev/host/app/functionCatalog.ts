@@ -18,6 +18,11 @@ export interface FunctionInfo {
   readonly durableClientBindingName: string | undefined;
   /** Set when the function cannot run (e.g. a `%SETTING%` that resolves to nothing); such functions are not bound. */
   readonly error: string | undefined;
+  /**
+   * `AzureWebJobs.<name>.Disabled` (or `AzureWebJobs__<name>__Disabled`) is `true`/`1`: as in Azure, the trigger
+   * stops firing (HTTP routes answer 404, schedules and webhooks stop) but the admin API can still run it.
+   */
+  readonly disabled: boolean;
   readonly registered: RegisteredFunction;
 }
 
@@ -76,6 +81,7 @@ export function buildCatalog(
       bindings,
       durableClientBindingName: clientEntry?.[0],
       error,
+      disabled: isDisabled(name, env),
       registered: fn,
     });
   }
@@ -99,4 +105,9 @@ function resolveBindings(
     resolved[bindingName] = copy;
   }
   return resolved;
+}
+
+function isDisabled(name: string, env: NodeJS.ProcessEnv): boolean {
+  const value = env[`AzureWebJobs.${name}.Disabled`] ?? env[`AzureWebJobs__${name}__Disabled`];
+  return value !== undefined && /^(true|1)$/i.test(value.trim());
 }

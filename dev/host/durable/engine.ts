@@ -83,6 +83,15 @@ interface PendingCompletion {
   applied?: boolean;
 }
 
+/** Action types the host does not emulate, by the name used in the failure message. */
+const UNSUPPORTED_ACTIONS = new Map<number, string>([
+  [7, 'durable entities (callEntity)'],
+  [8, 'callHttp'],
+  [9, 'durable entities (signalEntity)'],
+  [13, 'durable entities (critical sections)'],
+  [14, 'durable entities (critical sections)'],
+]);
+
 /** Arguments DTFx hands the worker for an orchestrator episode (reference §3.1), minus the history. */
 const TIMER_SETTINGS =
   '"upperSchemaVersion":1,"upperSchemaVersionNew":2,"longRunningTimerIntervalDuration":"3.00:00:00",' +
@@ -677,7 +686,10 @@ export class DurableEngine {
       return;
     }
 
-    const newEvents = [historyEvent.orchestratorStarted(now), ...controlEvents, ...accepted];
+    // An execution's history always opens with its ExecutionStarted, whatever order the messages came in.
+    const startAt = accepted.findIndex((event) => event.EventType === EventType.ExecutionStarted);
+    const started = startAt >= 0 ? accepted.splice(startAt, 1) : [];
+    const newEvents = [historyEvent.orchestratorStarted(now), ...started, ...controlEvents, ...accepted];
     const fn = this.options.catalog.get(row.name);
     if (!fn || fn.kind !== 'orchestration') {
       this.fail(
@@ -750,6 +762,22 @@ export class DurableEngine {
       return;
     }
 
+    // Entities and callHttp are not emulated; signalEntity never shows up as an open task, so look at the actions.
+    const unsupportedAction = flattenActions(state.actions).find((action) =>
+      UNSUPPORTED_ACTIONS.has(Number(action['actionType'])),
+    );
+    if (unsupportedAction) {
+      const what = UNSUPPORTED_ACTIONS.get(Number(unsupportedAction['actionType'])) ?? 'this action';
+      this.fail(
+        instance,
+        batch,
+        now,
+        newEvents,
+        `Orchestrator function '${row.name}' failed: the local host does not support ${what}.`,
+        base,
+      );
+      return;
+    }
     const executor = readExecutor(outcome.context);
     if (!executor) {
       this.fail(
@@ -762,7 +790,20 @@ export class DurableEngine {
       );
       return;
     }
-    const snapshot = snapshotExecutor(executor, (id) => instance.scheduled.has(id));
+    let snapshot: ReturnType<typeof snapshotExecutor>;
+    try {
+      snapshot = snapshotExecutor(executor, (id) => instance.scheduled.has(id));
+    } catch (error) {
+      this.fail(
+        instance,
+        batch,
+        now,
+        newEvents,
+        `The local host could not read the orchestrator's tasks: ${describeError(error)}`,
+        base,
+      );
+      return;
+    }
     const drift = snapshot.newWork.find((work) => work.id < instance.sequenceFloor);
     if (drift) {
       this.options.logger.log(
@@ -1010,16 +1051,7 @@ export class DurableEngine {
     batch.resetHistoryOf.push(row.instanceId);
     batch.dropPendingWorkOf.push(row.instanceId);
     batch.upsertInstances.push(row);
-    // Messages for no particular execution (raised events) that arrived during the episode carry over.
-    const carried = instance.ready.filter((message) => message.executionId === null);
-    for (const message of carried) {
-      batch.insertInbox.push({
-        instanceId: message.instanceId,
-        executionId: null,
-        visibleAt: message.visibleAt,
-        event: message.event,
-      });
-    }
+    // The new execution's ExecutionStarted first, so its history opens with it as DTFx's does.
     batch.insertInbox.push({
       instanceId: row.instanceId,
       executionId,
@@ -1041,6 +1073,16 @@ export class DurableEngine {
             : undefined,
       }),
     });
+    // Messages for no particular execution (raised events) that arrived during the episode carry over.
+    const carried = instance.ready.filter((message) => message.executionId === null);
+    for (const message of carried) {
+      batch.insertInbox.push({
+        instanceId: message.instanceId,
+        executionId: null,
+        visibleAt: message.visibleAt,
+        event: message.event,
+      });
+    }
     this.commitAndDeliver(batch, () => {
       // A fresh live instance for the new execution; the old object must never run again.
       instance.ready = [];

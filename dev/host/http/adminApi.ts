@@ -90,7 +90,7 @@ function describe(deps: AdminApiDeps, request: HostRequest, fn: FunctionInfo): R
         name: bindingName,
       })),
     },
-    isDisabled: fn.error !== undefined,
+    isDisabled: fn.disabled || fn.error !== undefined,
     isDirect: false,
     isProxy: false,
   };

@@ -22,7 +22,7 @@ export async function handleEventGridWebhook(
   if (method !== 'POST') return empty(404);
   const functionName = request.url.searchParams.get('functionName') ?? '';
   const fn = catalog.get(functionName);
-  if (!fn || fn.kind !== 'eventGrid' || fn.error) {
+  if (!fn || fn.kind !== 'eventGrid' || fn.error || fn.disabled) {
     return {
       status: 404,
       headers: { 'content-type': 'text/plain; charset=utf-8' },

@@ -50,7 +50,7 @@ interface HttpRoute {
 export function buildHttpRoutes(catalog: ReadonlyMap<string, FunctionInfo>): HttpRoute[] {
   const routes: HttpRoute[] = [];
   for (const fn of catalog.values()) {
-    if (fn.kind !== 'http' || fn.error) continue;
+    if (fn.kind !== 'http' || fn.error || fn.disabled) continue;
     const route = typeof fn.trigger['route'] === 'string' ? fn.trigger['route'] : fn.name;
     const methods = fn.trigger['methods'];
     const authLevel = fn.trigger['authLevel'];

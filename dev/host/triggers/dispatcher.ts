@@ -43,10 +43,12 @@ export class TriggerDispatcher {
     private readonly invoker: Invoker,
   ) {}
 
-  /** Functions a message source might feed, e.g. every `serviceBusTrigger`. */
+  /** Functions a message source should feed, e.g. every enabled `serviceBusTrigger`. */
   functionsWithTrigger(triggerType: string): FunctionInfo[] {
     const wanted = triggerType.toLowerCase();
-    return [...this.catalog.values()].filter((fn) => fn.triggerType.toLowerCase() === wanted && !fn.error);
+    return [...this.catalog.values()].filter(
+      (fn) => fn.triggerType.toLowerCase() === wanted && !fn.error && !fn.disabled,
+    );
   }
 
   /**

@@ -15,7 +15,7 @@ export interface MessageSource {
 }
 
 export interface MessageSourceContext {
-  /** Every indexed function (bindings with `%SETTING%` resolved); filter by `triggerType`. */
+  /** Every indexed function (bindings with `%SETTING%` resolved); filter by `triggerType`, skip `disabled`/`error`. */
   readonly functions: readonly FunctionInfo[];
   /** The app settings in effect (local.settings.json Values + environment + overrides). */
   readonly settings: Readonly<NodeJS.ProcessEnv>;

@@ -149,4 +149,10 @@ df.app.orchestration('stepsThenWait', function* (context) {
   return [first, second, finish];
 });
 
+df.app.orchestration('usesEntity', function* (context) {
+  context.df.signalEntity(new df.EntityId('counter', 'one'), 'add', 1);
+  yield context.df.callActivity('hello', 'after-signal');
+  return 'unreachable';
+});
+
 module.exports = { childFailures };

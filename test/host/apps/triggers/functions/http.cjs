@@ -79,3 +79,11 @@ app.http('settings', {
     },
   }),
 });
+
+// Disabled through AzureWebJobs.switchedOff.Disabled in the test's settings: must answer 404.
+app.http('switchedOff', {
+  route: 'switched-off',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: async () => ({ body: 'should not run' }),
+});

@@ -5,6 +5,7 @@ module.exports = {
   events: [],
   ticks: [],
   startupTicks: [],
+  quietTicks: [],
   hooks: { appStart: 0, pre: 0, post: 0 },
   settings: {},
 };
