@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type RunStatusView } from '../lib/runs';
+import { type SyncSummary } from '../lib/sync/run';
+import { type UserOutcome } from '../lib/sync/types';
+import { PROJECT_ROOT, startLocalStack } from './localStack';
+import { SyncClient } from './syncClient';
+
+/**
+ * `npm run demo`: one batch over the whole demo tenant, end to end (HTTP → orchestration → emulator →
+ * status), with a progress display. Prints the summary and exits non-zero if any user's outcome, or the
+ * number Graph holds for it afterwards, differs from what the demo tenant's seed expects.
+ */
+interface SeedUser {
+  userPrincipalName: string;
+  expect?: { outcome: string; phoneNumber: string | null };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { latency: { type: 'string', default: 'realistic' } } });
+  const seedPath = join(PROJECT_ROOT, 'dev', 'graph-emulator', 'seeds', 'demo-tenant.json');
+  const seed = JSON.parse(readFileSync(seedPath, 'utf8')) as { users: SeedUser[] };
+  const users = seed.users.filter((user) => user.expect !== undefined);
+
+  const stack = await startLocalStack({
+    dataDir: join(PROJECT_ROOT, '.local', 'demo'),
+    emulator: { seed: seedPath, latency: values.latency === 'off' ? 'off' : 'realistic' },
+  });
+  try {
+    const client = new SyncClient({
+      apiUrl: stack.apiUrl(),
+      startKey: stack.functionKey('httpStart'),
+      statusKey: stack.functionKey('httpStatus'),
+    });
+    // The legacy runbook body, exactly as PowerShell would send it.
+    const body = JSON.stringify(
+      users.map((user) => ({ UserPrincipalName: user.userPrincipalName })),
+      null,
+      4,
+    );
+    const submitted = await client.submit(body, { 'content-type': 'application/x-www-form-urlencoded' });
+    if (submitted.status !== 202)
+      throw new Error(`POST /api/sync answered ${submitted.status}: ${JSON.stringify(submitted.body)}`);
+    const runId = String(submitted.body.id);
+    process.stdout.write(
+      `Run ${runId}: ${users.length} users submitted (JobIds ${JSON.stringify(submitted.body.JobIds)})\n`,
+    );
+
+    const view = await client.waitForRun(runId, { onProgress: showProgress });
+    process.stdout.write('\n');
+    if (view.runtimeStatus !== 'Completed' || view.summary === null)
+      throw new Error(`the run ended ${view.runtimeStatus}: ${view.error ?? ''}`);
+    printSummary(view.summary);
+
+    const mismatches = await compare(users, view.summary, stack.emulator.control);
+    if (mismatches.length > 0) {
+      process.stdout.write(
+        `\n${mismatches.length} user(s) differ from the seed's expectations:\n${mismatches.map((line) => `  ${line}`).join('\n')}\n`,
+      );
+      process.exitCode = 1;
+    } else {
+      process.stdout.write(
+        `\nAll ${users.length} outcomes and resulting phone methods match the demo tenant's expectations.\n`,
+      );
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+function showProgress(view: RunStatusView): void {
+  const progress = view.progress;
+  if (progress === null) return;
+  const width = 30;
+  const filled = progress.total === 0 ? width : Math.round((progress.done / progress.total) * width);
+  const counts = Object.entries(progress.counts)
+    .filter(([, count]) => count > 0)
+    .map(([outcome, count]) => `${outcome} ${count}`)
+    .join(', ');
+  const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${progress.done}/${progress.total} ${view.runtimeStatus} ${counts}`;
+  process.stdout.write(process.stdout.isTTY ? `\r${line.padEnd(110)}` : `${line}\n`);
+}
+
+function printSummary(summary: SyncSummary): void {
+  process.stdout.write(`Summary (${summary.durationMs} ms, dry-run ${summary.dryRun}):\n`);
+  for (const [outcome, count] of Object.entries(summary.counts))
+    if (count > 0) process.stdout.write(`  ${outcome.padEnd(12)} ${count}\n`);
+  const rows = [...summary.changes, ...summary.failures, ...summary.skipped];
+  for (const row of rows) {
+    const numbers = [row.before ?? '', row.after ?? ''].filter((n) => n !== '').join(' -> ');
+    process.stdout.write(
+      `  ${row.outcome.padEnd(10)} ${row.user.padEnd(55)} ${numbers.padEnd(34)} ${row.reason}\n`,
+    );
+  }
+}
+
+interface Control {
+  getUser(key: string): Promise<{ phoneMethods?: { phoneType: string; phoneNumber: string }[] } | undefined>;
+}
+
+async function compare(users: SeedUser[], summary: SyncSummary, control: Control): Promise<string[]> {
+  if (summary.omitted.changes + summary.omitted.failures + summary.omitted.skipped > 0) {
+    return ['the summary left users out; the demo tenant is expected to fit in it'];
+  }
+  const listed = new Map<string, UserOutcome>();
+  for (const row of [...summary.changes, ...summary.failures, ...summary.skipped])
+    listed.set(row.user.toLowerCase(), row);
+  const mismatches: string[] = [];
+  for (const user of users) {
+    const expected = user.expect;
+    if (expected === undefined) continue;
+    // Users in none of the lists ended unchanged.
+    const actual = listed.get(user.userPrincipalName.toLowerCase())?.outcome ?? 'unchanged';
+    if (actual !== expected.outcome)
+      mismatches.push(`${user.userPrincipalName}: outcome ${actual}, expected ${expected.outcome}`);
+    const state = await control.getUser(user.userPrincipalName);
+    const mobile = state?.phoneMethods?.find((method) => method.phoneType === 'mobile')?.phoneNumber ?? null;
+    if (mobile !== expected.phoneNumber) {
+      mismatches.push(
+        `${user.userPrincipalName}: mobile method ${mobile === null ? 'absent' : 'differs'} from the expected ${expected.phoneNumber === null ? 'none' : 'number'}`,
+      );
+    }
+  }
+  return mismatches;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PROJECT_ROOT, startLocalStack } from './localStack';
+
+/**
+ * `npm start`: the product on this machine with no Azure. Starts the Graph + Entra emulator with the demo
+ * tenant and the local Functions host running the compiled app on port 7071, then prints how to submit
+ * a batch and follow it. Ctrl-C stops both.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '7071' },
+      'keep-state': { type: 'boolean', default: false },
+      'auth-mode': { type: 'string', default: 'managedIdentity' },
+      latency: { type: 'string', default: 'realistic' },
+    },
+  });
+  const authMode = values['auth-mode'];
+  if (!['managedIdentity', 'clientSecret', 'clientCertificate', 'password'].includes(authMode)) {
+    throw new Error('--auth-mode must be managedIdentity, clientSecret, clientCertificate or password');
+  }
+  const stack = await startLocalStack({
+    dataDir: join(PROJECT_ROOT, '.local', 'start'),
+    keepState: values['keep-state'],
+    hostPort: Number(values.port),
+    authMode: authMode as 'managedIdentity',
+    emulator: { latency: values.latency === 'off' ? 'off' : 'realistic' },
+    logLevel: 'info',
+    output: 'inherit',
+  });
+  const api = stack.apiUrl();
+  const start = stack.functionKey('httpStart');
+  const status = stack.functionKey('httpStatus');
+  const lines = [
+    '',
+    'mfa-phone-sync is running locally.',
+    `  Functions host:  ${stack.host.ready.url} (state in .local/start/host)`,
+    `  Graph emulator:  ${stack.emulator.graphBaseUrl} (demo tenant, auth: ${authMode})`,
+    `  Emulator control API: ${stack.emulator.controlUrl} (GET ${stack.emulator.controlUrl}/requests, /users/{upn})`,
+    '',
+    'Submit a batch (the legacy webhook body works too):',
+    `  curl -si -X POST '${api}/sync?code=${start}' -H 'content-type: application/json' \\`,
+    `       -d '{"users": ["anna.schmidt@contoso.com", "ben.mueller@contoso.com"], "dryRun": true}'`,
+    'Follow it (the id is in the answer):',
+    `  curl -s '${api}/sync/<id>?code=${status}'`,
+    'A self-contained end-to-end run over the whole demo tenant (its own emulator and host):  npm run demo',
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void stack.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`npm start failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
