@@ -85,3 +85,10 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/** A query string the way Graph writes its links: `$` and `,` left readable, everything else encoded. */
+export function buildQuery(params: Iterable<readonly [string, string]>): string {
+  const readable = (text: string): string =>
+    encodeURIComponent(text).replace(/%24/g, '$').replace(/%2C/gi, ',');
+  return [...params].map(([k, v]) => `${readable(k)}=${readable(v)}`).join('&');
+}

@@ -1,3 +1,4 @@
+import { buildQuery } from '../core/http';
 import { type JournalEntry } from '../store/changeJournal';
 import { projectUser, userPropertyValue, type Selection, type UserRecord } from '../store/users';
 import { authorizeUserRead } from './authorization';
@@ -56,11 +57,11 @@ function selectionOf(state: DeltaState): Selection {
 }
 
 function staleToken(ctx: GraphContext, state: DeltaState | undefined): GraphError {
-  const params = new URLSearchParams();
-  if (state?.sel) params.set('$select', state.sel.join(','));
-  if (state?.ids) params.set('$filter', state.ids.map((id) => `id eq '${id}'`).join(' or '));
-  params.set('$deltatoken', '');
-  const location = `${ctx.graphBaseUrl}/users/delta?${params.toString().replace(/%24/g, '$')}`;
+  const params: [string, string][] = [];
+  if (state?.sel) params.push(['$select', state.sel.join(',')]);
+  if (state?.ids) params.push(['$filter', state.ids.map((id) => `id eq '${id}'`).join(' or ')]);
+  params.push(['$deltatoken', '']);
+  const location = `${ctx.graphBaseUrl}/users/delta?${buildQuery(params)}`;
   const generation = state ? `${state.e.slice(0, 8)}.${state.base}` : 'unknown';
   const error = GraphError.from(
     ctx.choices.staleDeltaToken,

@@ -1,3 +1,4 @@
+import { buildQuery } from '../core/http';
 import { type TenantStore } from '../store/tenantStore';
 import {
   canonicalUserProperty,
@@ -135,10 +136,9 @@ export function listUsers(ctx: GraphContext, req: GraphRequest): GraphResponse {
     body['@odata.count'] = total;
   }
   if (more) {
-    const params = new URLSearchParams();
-    for (const [k, v] of req.query) if (k !== '$skiptoken') params.set(k, v);
-    params.set('$skiptoken', encodeCursor({ i: index, e: store.epoch }));
-    body['@odata.nextLink'] = `${ctx.graphBaseUrl}/users?${params.toString().replace(/%24/g, '$')}`;
+    const params = [...req.query].filter(([k]) => k !== '$skiptoken');
+    params.push(['$skiptoken', encodeCursor({ i: index, e: store.epoch })]);
+    body['@odata.nextLink'] = `${ctx.graphBaseUrl}/users?${buildQuery(params)}`;
   }
   body.value = value;
   return { status: 200, headers: { 'Content-Type': ODATA_JSON }, body };
