@@ -278,13 +278,17 @@ export class DurableEngine {
     if (!current || TERMINAL_STATUSES.has(current.runtimeStatus) || timeoutMs <= 0) return current;
     return new Promise((resolve) => {
       const set = this.waiters.get(instanceId) ?? new Set();
+      const forget = (): void => {
+        set.delete(done);
+        if (set.size === 0 && this.waiters.get(instanceId) === set) this.waiters.delete(instanceId);
+      };
       const done = (row: InstanceRow): void => {
         clearTimeout(timer);
-        set.delete(done);
+        forget();
         resolve(row);
       };
       const timer = setTimeout(() => {
-        set.delete(done);
+        forget();
         resolve(this.options.store.getInstance(instanceId));
       }, timeoutMs);
       set.add(done);
@@ -737,6 +741,22 @@ export class DurableEngine {
       );
       return;
     }
+    // Entities and callHttp are not emulated; signalEntity never shows up as an open task, so look at the actions.
+    const unsupportedAction = flattenActions(state.actions).find((action) =>
+      UNSUPPORTED_ACTIONS.has(Number(action['actionType'])),
+    );
+    if (unsupportedAction) {
+      const what = UNSUPPORTED_ACTIONS.get(Number(unsupportedAction['actionType'])) ?? 'this action';
+      this.fail(
+        instance,
+        batch,
+        now,
+        newEvents,
+        `Orchestrator function '${row.name}' failed: the local host does not support ${what}.`,
+        base,
+      );
+      return;
+    }
     if (state.isDone) {
       const continueAsNew = flattenActions(state.actions).find((action) => action['actionType'] === 4);
       if (continueAsNew) {
@@ -762,22 +782,6 @@ export class DurableEngine {
       return;
     }
 
-    // Entities and callHttp are not emulated; signalEntity never shows up as an open task, so look at the actions.
-    const unsupportedAction = flattenActions(state.actions).find((action) =>
-      UNSUPPORTED_ACTIONS.has(Number(action['actionType'])),
-    );
-    if (unsupportedAction) {
-      const what = UNSUPPORTED_ACTIONS.get(Number(unsupportedAction['actionType'])) ?? 'this action';
-      this.fail(
-        instance,
-        batch,
-        now,
-        newEvents,
-        `Orchestrator function '${row.name}' failed: the local host does not support ${what}.`,
-        base,
-      );
-      return;
-    }
     const executor = readExecutor(outcome.context);
     if (!executor) {
       this.fail(
