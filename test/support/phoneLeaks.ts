@@ -22,17 +22,22 @@ const INTERNATIONAL = /\+\d[\d\s().\-/]{6,}\d/g;
 const DIGIT_RUN = /\d[\d\s().\-/]{6,}\d/g;
 
 export function findFullPhoneNumbers(text: string): string[] {
-  const found = new Set<string>();
+  const found: { start: number; end: number; text: string }[] = [];
+  const overlaps = (start: number, end: number): boolean => found.some((f) => start < f.end && f.start < end);
   for (const match of text.matchAll(INTERNATIONAL)) {
-    if (match[0].replace(/\D/g, '').length >= 8) found.add(match[0].trim());
+    if (match[0].replace(/\D/g, '').length >= 8)
+      found.push({ start: match.index, end: match.index + match[0].length, text: match[0].trim() });
   }
   if (knownTails.size > 0) {
     for (const match of text.matchAll(DIGIT_RUN)) {
       const digits = match[0].replace(/\D/g, '');
-      for (const tail of knownTails) if (digits.includes(tail)) found.add(match[0].trim());
+      const end = match.index + match[0].length;
+      if (!overlaps(match.index, end) && [...knownTails].some((tail) => digits.includes(tail))) {
+        found.push({ start: match.index, end, text: match[0].trim() });
+      }
     }
   }
-  return [...found];
+  return found.map((f) => f.text);
 }
 
 /** Every phone-like string value in the demo tenant seed, wherever it sits in the document. */
