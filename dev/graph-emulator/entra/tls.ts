@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { link, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -40,7 +41,7 @@ const KEY_BLOCK = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/
 async function createOnce(file: string, make: () => Promise<string>): Promise<string> {
   if (existsSync(file)) return readFile(file, 'utf8');
   const content = await make();
-  const aside = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const aside = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(aside, content, { mode: 0o600 });
   try {
     await link(aside, file);
@@ -55,7 +56,7 @@ async function createOnce(file: string, make: () => Promise<string>): Promise<st
 /** Idempotent write of identical content (temp file + rename, so readers never see half a file). */
 async function writeAtomically(file: string, content: string): Promise<void> {
   if (existsSync(file) && (await readFile(file, 'utf8')) === content) return;
-  const aside = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const aside = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(aside, content, { mode: 0o644 });
   await rename(aside, file);
 }

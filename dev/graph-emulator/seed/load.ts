@@ -51,7 +51,9 @@ function formatIssues(error: z.ZodError, prefix: string): string[] {
     const where = [prefix, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))]
       .join('')
       .replace(/^\./, '');
-    return `${where || '(root)'}: ${issue.message}`;
+    // A bad record key: zod says "Invalid key in record"; the nested issue says why.
+    const nested = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
+    return `${where || '(root)'}: ${nested ? `${issue.message} (${nested})` : issue.message}`;
   });
 }
 
