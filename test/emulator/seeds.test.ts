@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { describe, expect, it } from 'vitest';
 import {
   generateTenantSeed,
@@ -21,7 +21,7 @@ async function demo(): Promise<TenantSeed> {
   return JSON.parse(await readFile(defaultSeedPath(), 'utf8')) as TenantSeed;
 }
 
-/** What the product makes of an attribute with default country DE (DESIGN.md §3), for checking `expect`. */
+/** What the product makes of an attribute with default country DE (DESIGN.md §3; full metadata, as lib/phone uses). */
 function normalize(attribute: string): string | undefined {
   const parsed = parsePhoneNumberFromString(attribute.trim(), 'DE');
   return parsed?.isValid() ? `+${parsed.countryCallingCode} ${parsed.nationalNumber}` : undefined;
