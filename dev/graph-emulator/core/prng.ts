@@ -61,16 +61,20 @@ export class Prng {
  * the same draws, whatever the interleaving between different users.
  */
 export class RequestRandomness {
-  private readonly occurrences = new Map<string, number>();
+  /** Occurrence counters keyed by a 32-bit hash of the request line (small: two numbers per entry). */
+  private readonly occurrences = new Map<number, number>();
+  private readonly seedHash: number;
 
-  constructor(private readonly seed: number) {}
+  constructor(seed: number) {
+    this.seedHash = hash32(String(seed));
+  }
 
   forRequest(method: string, path: string): Prng {
-    const key = `${method.toUpperCase()} ${path.toLowerCase()}`;
+    const key = hash32(`${method.toUpperCase()} ${path.toLowerCase()}`, this.seedHash);
     const n = this.occurrences.get(key) ?? 0;
-    // Bounded: one counter per distinct request line; a 100,000-user run touches a few per user.
-    if (this.occurrences.size < 2_000_000) this.occurrences.set(key, n + 1);
-    return new Prng(hash32(`${key}#${n}`, hash32(String(this.seed))));
+    // Bounded: past a million distinct request lines, later ones count as first occurrences.
+    if (n > 0 || this.occurrences.size < 1_000_000) this.occurrences.set(key, n + 1);
+    return new Prng(hash32(String(n), key));
   }
 
   reset(): void {
