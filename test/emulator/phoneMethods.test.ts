@@ -210,7 +210,7 @@ describe('§2.3 create', () => {
 
     await g.emulator.control.setChoices({
       phoneNumberNotUnique: 'conflictButApplied',
-      conflictApplyDelayMs: 300,
+      conflictApplyDelayMs: 1500,
     });
     const b = await freshUser('conflict-b', { smsSignInEnabled: true });
     const late = await g.call('POST', path(b), {
@@ -218,7 +218,7 @@ describe('§2.3 create', () => {
     });
     expect(late.status).toBe(409);
     expect((await g.call('GET', path(b))).body.value).toEqual([]);
-    await new Promise((r) => setTimeout(r, 450));
+    await new Promise((r) => setTimeout(r, 1700));
     expect((await g.call('GET', path(b))).body.value).toHaveLength(1);
   });
 });

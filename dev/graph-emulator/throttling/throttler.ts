@@ -118,7 +118,18 @@ export class Throttler {
       if (maxUsed > 0.8) headers['x-ms-throttle-limit-percentage'] = Math.min(1.8, maxUsed).toFixed(1);
       return { allowed: true, headers };
     }
-    if (this.options.chargeThrottledRequests) for (const u of used) u.bucket.take(u.amount, now);
+    if (this.options.chargeThrottledRequests) {
+      for (const u of used) u.bucket.take(u.amount, now);
+      // Retry-After must cover the charge just made, or a client that honours it is throttled again.
+      for (const u of used) {
+        const reserve = low ? this.options.lowPriorityReserve * u.bucket.capacity : 0;
+        const wait = u.bucket.waitMs(u.amount, now, reserve);
+        if (wait > worstWait) {
+          worstWait = wait;
+          failing = u.def;
+        }
+      }
+    }
     const access = failing.kind === 'Write' ? 'Write' : 'ReadWrite';
     headers['x-ms-throttle-scope'] = `${failing.scope}/${access}/${appId}/${this.tenantId}`;
     headers['x-ms-throttle-information'] =
