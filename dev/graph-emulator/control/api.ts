@@ -57,8 +57,11 @@ class ControlError extends Error {
   }
 }
 
+/** Control bodies may be whole tenants (a reseed), far bigger than any Graph request. */
+const CONTROL_BODY_LIMIT = 512 * 1024 * 1024;
+
 async function jsonBody(req: IncomingMessage): Promise<unknown> {
-  const buffer = await readBody(req);
+  const buffer = await readBody(req, CONTROL_BODY_LIMIT);
   if (buffer.length === 0) return undefined;
   try {
     return JSON.parse(buffer.toString('utf8')) as unknown;

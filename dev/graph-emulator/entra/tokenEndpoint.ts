@@ -31,6 +31,7 @@ export interface LoginDeps {
 
 const GRAPH_RESOURCE_PREFIXES = ['https://graph.microsoft.com/', `${GRAPH_APP_ID}/`];
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
+const MAX_REFRESH_TOKENS = 10_000;
 
 interface RefreshGrant {
   userId: string;
@@ -414,6 +415,11 @@ export class TokenEndpoint {
     const tokens = this.deps.tokens();
     const issued = await tokens.issueUserToken(app, user, scopes, 'https://graph.microsoft.com');
     const refreshToken = randomBytes(32).toString('base64url');
+    // Bounded: the oldest refresh tokens are forgotten first (a client then signs in again).
+    if (this.refreshTokens.size >= MAX_REFRESH_TOKENS) {
+      const oldest = this.refreshTokens.keys().next().value;
+      if (oldest !== undefined) this.refreshTokens.delete(oldest);
+    }
     this.refreshTokens.set(refreshToken, { userId: user.id, clientId: app.clientId, scopes });
     const clientInfo = Buffer.from(
       JSON.stringify({ uid: user.id, utid: this.deps.store().tenantId }),
