@@ -9,6 +9,7 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { createCredential } from './credential';
+import { sharedToken } from './sharedToken';
 import { GraphRequestError } from './errors';
 import {
   CredentialFailure,
@@ -64,7 +65,11 @@ export interface GatewayDeps {
  */
 export function createGraphGateway(settings: GraphSettings, deps: GatewayDeps = {}): GraphGateway {
   const base = checkSettings(settings);
-  const credential = deps.credential ?? createCredential(settings.auth);
+  const credential = sharedToken(deps.credential ?? createCredential(settings.auth), {
+    now: deps.now ?? Date.now,
+    // No caller waits longer than one request timeout for a token; a request pending longer is hung.
+    maxPendingMs: settings.requestTimeoutMs,
+  });
   const throttle = deps.throttle ?? processThrottleState(quotaKey(settings, base.root), settings.writeLimit);
   const resilience = new ResilienceMiddleware({
     maxAttempts: settings.maxAttempts,
