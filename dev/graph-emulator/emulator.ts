@@ -437,6 +437,7 @@ export class Emulator implements ControlTarget, RunningEmulator {
       mfaRequired: user.mfaRequired,
       notes: user.notes,
       expect: user.expect,
+      phoneMethodWrites: (user.phoneWrites ?? []).map((write) => ({ ...write })),
     };
   }
 

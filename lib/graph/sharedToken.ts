@@ -55,22 +55,32 @@ export function sharedToken(
   };
 }
 
+/** The part of an abort signal this needs (`@azure/core-auth`'s AbortSignalLike, with `reason` when present). */
+interface AbortSignalish {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+function abortError(signal: AbortSignalish): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('token request aborted');
+}
+
 function abandonable<T>(
   promise: Promise<T>,
-  signal: AbortSignal | undefined,
+  signal: AbortSignalish | undefined,
   onAbort: () => void,
 ): Promise<T> {
   if (signal === undefined) return promise;
   if (signal.aborted) {
     onAbort();
-    return Promise.reject(
-      signal.reason instanceof Error ? signal.reason : new Error('token request aborted'),
-    );
+    return Promise.reject(abortError(signal));
   }
   return new Promise<T>((resolve, reject) => {
     const abort = (): void => {
       onAbort();
-      reject(signal.reason instanceof Error ? signal.reason : new Error('token request aborted'));
+      reject(abortError(signal));
     };
     signal.addEventListener('abort', abort, { once: true });
     promise.then(

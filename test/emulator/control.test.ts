@@ -66,6 +66,32 @@ describe('tenant inspection and mutation', () => {
     expect(await g.emulator.control.getUser('nobody@contoso.com')).toBeUndefined();
   });
 
+  it('phoneMethodWrites audits every Graph write with the number as written, but not control-API setup', async () => {
+    const upn = 'david.fischer@contoso.com';
+    const before = (await g.emulator.control.getUser(upn))?.phoneMethodWrites.length ?? 0;
+    await g.emulator.control.setPhoneMethod(upn, 'office', { phoneNumber: '+49 301234567' });
+    const methods = `/users/${upn}/authentication/phoneMethods`;
+    expect(
+      (await g.call('POST', methods, { body: { phoneType: 'mobile', phoneNumber: '+49 1734567890' } }))
+        .status,
+    ).toBe(201);
+    const mobile = `${methods}/3179e48a-750b-4051-897c-87b9720928f7`;
+    expect((await g.call('PATCH', mobile, { body: { phoneNumber: '+49 1734567891' } })).status).toBe(204);
+    expect(
+      (await g.call('POST', methods, { body: { phoneType: 'mobile', phoneNumber: '+49 1734567892' } }))
+        .status,
+    ).toBe(400);
+    expect((await g.call('DELETE', mobile)).status).toBe(204);
+    const writes = (await g.emulator.control.getUser(upn))?.phoneMethodWrites.slice(before);
+    expect(
+      writes?.map(({ operation, phoneType, phoneNumber }) => ({ operation, phoneType, phoneNumber })),
+    ).toEqual([
+      { operation: 'create', phoneType: 'mobile', phoneNumber: '+49 1734567890' },
+      { operation: 'update', phoneType: 'mobile', phoneNumber: '+49 1734567891' },
+      { operation: 'delete', phoneType: 'mobile' },
+    ]);
+  });
+
   it('bad control requests fail with the offending fields named', async () => {
     const error = await g.emulator.control
       .addUser({ id: 'not-a-guid', userPrincipalName: 'x', displayName: '' })

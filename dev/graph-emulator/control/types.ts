@@ -35,6 +35,13 @@ export interface ControlUser {
   mfaRequired: boolean;
   notes: string | null;
   expect: SeedExpectation | null;
+  /** Phone-method writes made through Graph (oldest first, the last 50), with the numbers as written. */
+  phoneMethodWrites: {
+    at: string;
+    operation: 'create' | 'update' | 'delete';
+    phoneType: PhoneType;
+    phoneNumber?: string;
+  }[];
 }
 
 export interface TenantSummary {

@@ -14,6 +14,8 @@ import {
   type PropertyValue,
   type ScalarValue,
   type SmsSignInState,
+  PHONE_WRITE_AUDIT_LIMIT,
+  type PhoneWriteRecord,
   type StoredPhoneMethod,
   type UserRecord,
 } from './users';
@@ -309,6 +311,7 @@ export class TenantStore {
     if (type === 'alternateMobile' && !user.phones.mobile) {
       return { ok: false, violation: 'alternateMobileWithoutMobile' };
     }
+    this.audit(user, { operation: 'create', phoneType: type, phoneNumber: number });
     return this.writeNumber(user, type, number);
   }
 
@@ -323,6 +326,7 @@ export class TenantStore {
       return { ok: false, violation: 'phoneTypeChange' };
     const number = acceptPhoneNumber(rawNumber, this.rules.phoneFormat);
     if (number === undefined) return { ok: false, violation: 'invalidPhoneNumber' };
+    this.audit(user, { operation: 'update', phoneType: type, phoneNumber: number });
     return this.writeNumber(user, type, number);
   }
 
@@ -337,6 +341,7 @@ export class TenantStore {
     ) {
       return { ok: false, violation: 'defaultMethod' };
     }
+    this.audit(user, { operation: 'delete', phoneType: type });
     this.removePhone(user, type);
     if (user.defaultMfaMethod === type) user.defaultMfaMethod = null;
     return { ok: true };
@@ -361,6 +366,12 @@ export class TenantStore {
     this.smsSignInNumbers.set(digits, user.id);
     method.smsSignInState = 'ready';
     return { ok: true, method, notUnique: false, applied: 'now' };
+  }
+
+  private audit(user: UserRecord, write: Omit<PhoneWriteRecord, 'at'>): void {
+    const writes = (user.phoneWrites ??= []);
+    writes.push({ at: new Date().toISOString(), ...write });
+    if (writes.length > PHONE_WRITE_AUDIT_LIMIT) writes.splice(0, writes.length - PHONE_WRITE_AUDIT_LIMIT);
   }
 
   private hasOtherMethods(user: UserRecord, except: PhoneType): boolean {

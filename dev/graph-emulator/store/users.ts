@@ -54,7 +54,23 @@ export interface UserRecord {
   purged: boolean;
   notes: string | null;
   expect: SeedExpectation | null;
+  /**
+   * Phone-method writes Graph clients made (not seeding or control-API changes), oldest first, at most
+   * `PHONE_WRITE_AUDIT_LIMIT`; absent until the first write so untouched users cost nothing. Lets tests
+   * prove that no wrong value was ever written, even transiently.
+   */
+  phoneWrites?: PhoneWriteRecord[];
 }
+
+export interface PhoneWriteRecord {
+  at: string;
+  operation: 'create' | 'update' | 'delete';
+  phoneType: PhoneType;
+  /** As stored (Graph form); absent for deletes. */
+  phoneNumber?: string;
+}
+
+export const PHONE_WRITE_AUDIT_LIMIT = 50;
 
 interface PropertyInfo {
   name: string;
