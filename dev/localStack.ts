@@ -8,6 +8,7 @@ import {
   type RunningEmulator,
   startGraphEmulator,
 } from './graph-emulator';
+import { findPackageRoot } from './graph-emulator/packageRoot';
 
 /**
  * The whole product on this machine: the Graph + Entra emulator in this process and the local Functions
@@ -17,7 +18,8 @@ import {
  * Used by `npm start`, `npm run demo`, the end-to-end tests, the crash test and the benchmarks.
  */
 
-export const PROJECT_ROOT = resolve(__dirname, '..', '..');
+/** The repository root, from the sources (tests) and from dist/ alike. */
+export const PROJECT_ROOT = findPackageRoot(__dirname);
 const HOST_CLI = join(PROJECT_ROOT, 'dist', 'dev', 'host', 'cli.js');
 
 export interface LocalStackOptions {
