@@ -147,6 +147,11 @@ describe('generator', () => {
       if (['created', 'updated', 'unchanged'].includes(outcome)) {
         expect(normalize(attribute15(user) ?? '')).toBe(user.expect?.phoneNumber);
       }
+      // An "updated" user must hold a different number than the attribute's, an "unchanged" one the same.
+      const mobile = user.phoneMethods?.find((m) => m.phoneType === 'mobile')?.phoneNumber.replace(/\D/g, '');
+      const target = user.expect?.phoneNumber?.replace(/\D/g, '');
+      if (outcome === 'updated') expect(mobile, user.userPrincipalName).not.toBe(target);
+      if (outcome === 'unchanged') expect(mobile, user.userPrincipalName).toBe(target);
     }
     for (const outcome of ['created', 'updated', 'unchanged', 'skipped', 'invalid'])
       expect(counts.get(outcome) ?? 0).toBeGreaterThan(50);

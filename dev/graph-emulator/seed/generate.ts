@@ -284,7 +284,9 @@ function generatedUser(serial: number, prng: Prng): SeedUser {
     };
   }
   if (roll < 0.87) {
-    const old = `+${country.callingCode} ${country.mobile(serial + 50_000_000)}`;
+    // An offset that is no multiple of any country's number range (1e7, 7e6, 1e8), so the old number
+    // always differs: a multiple wrapped around to the same number and made a wrong "updated" expectation.
+    const old = `+${country.callingCode} ${country.mobile(serial + 5_000_001)}`;
     return {
       ...base,
       onPremisesExtensionAttributes: ext(spelling),
