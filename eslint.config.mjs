@@ -16,7 +16,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['lib/**/*.ts', 'functions/**/*.ts', 'orchestrations/**/*.ts', 'activities/**/*.ts', 'dev/**/*.ts'],
+    files: [
+      'lib/**/*.ts',
+      'functions/**/*.ts',
+      'orchestrations/**/*.ts',
+      'activities/**/*.ts',
+      'dev/**/*.ts',
+    ],
     extends: [tseslint.configs.recommendedTypeChecked],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
