@@ -87,7 +87,9 @@ export class HostProcess {
   async start(timeoutMs = 60_000): Promise<HostReady> {
     if (!existsSync(HOST_CLI)) throw new Error(`${HOST_CLI} is missing: run "npm run build" first`);
     rmSync(this.readyFile, { force: true });
-    const child = spawn(process.execPath, [HOST_CLI, ...this.args], {
+    // LOCAL_HOST_NODE_ARGS passes flags to the host's Node (e.g. "--cpu-prof" when profiling a benchmark).
+    const nodeArgs = (process.env.LOCAL_HOST_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+    const child = spawn(process.execPath, [...nodeArgs, HOST_CLI, ...this.args], {
       env: this.env,
       stdio: this.mode === 'inherit' ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
     });

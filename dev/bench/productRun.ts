@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateTenantSeed } from '../graph-emulator';
+import { PROJECT_ROOT, startLocalStack } from '../localStack';
+import { SyncClient } from '../syncClient';
+
+/**
+ * Benchmark (not a test): one run of the whole product over a generated tenant through the local host,
+ * emulator latency off, so what is measured is the host, the orchestration and the app, not Graph.
+ *
+ *   npm run build && node dist/dev/bench/productRun.js [--users 10000] [--write]
+ *
+ * Dry-run by default: a real run's writes are paced by the client-side write limiter (2,700 / 150 s,
+ * below Graph's quota) and would measure the limiter instead of the host.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { users: { type: 'string', default: '10000' }, write: { type: 'boolean', default: false } },
+  });
+  const users = Number(values.users);
+  const seed = generateTenantSeed({ users, seed: 11 });
+  const stack = await startLocalStack({
+    dataDir: join(PROJECT_ROOT, '.local', 'bench-product'),
+    emulator: { seed, latency: 'off', throttling: false },
+    logLevel: 'info',
+    output: 'capture',
+  });
+  try {
+    const client = new SyncClient({
+      apiUrl: stack.apiUrl(),
+      startKey: stack.functionKey('httpStart'),
+      statusKey: stack.functionKey('httpStatus'),
+    });
+    if (users > 10_000) throw new Error('at most 10,000 users per request with the default settings');
+    const started = performance.now();
+    const submitted = await client.submit({
+      users: seed.users.map((user) => user.userPrincipalName),
+      dryRun: !values.write,
+    });
+    if (submitted.status !== 202) throw new Error(`submit answered ${submitted.status}`);
+    const view = await client.waitForRun(String(submitted.body.id), {
+      timeoutMs: 3_600_000,
+      intervalMs: 200,
+    });
+    const wallMs = performance.now() - started;
+    if (view.runtimeStatus !== 'Completed' || view.summary === null)
+      throw new Error(`run ended ${view.runtimeStatus}`);
+
+    const hostPeakRssMb = peakRssMb(stack.host.pid);
+    const activityMs = invocationDurations(stack.host.output.join(''), 'syncUserPhone');
+    const orchestrationEpisodes = invocationDurations(
+      stack.host.output.join(''),
+      'syncPhoneNumbersChunk',
+    ).length;
+    const graphRequests = await stack.emulator.control.lastRequestSeq();
+    const figures = {
+      users,
+      mode: values.write ? 'write' : 'dry-run',
+      wallSeconds: round(wallMs / 1000),
+      activitiesPerSecond: round(activityMs.length / (wallMs / 1000)),
+      activityInvocations: activityMs.length,
+      medianActivityMs: percentile(activityMs, 0.5),
+      p95ActivityMs: percentile(activityMs, 0.95),
+      chunkEpisodes: orchestrationEpisodes,
+      graphRequests,
+      hostPeakRssMb,
+      emulatorAndDriverPeakRssMb: round(process.resourceUsage().maxRSS / 1024),
+      counts: Object.fromEntries(Object.entries(view.summary.counts).filter(([, count]) => count > 0)),
+    };
+    process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** Durations the host logged for one function (`Executed 'Functions.<name>' (..., Duration=<n>ms)`). */
+function invocationDurations(log: string, functionName: string): number[] {
+  const pattern = new RegExp(`Executed 'Functions\\.${functionName}' \\([^)]*Duration=(\\d+)ms\\)`, 'g');
+  return [...log.matchAll(pattern)].map((match) => Number(match[1]));
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+}
+
+/** Peak resident set of a process (Linux `VmHWM`), in MB. */
+function peakRssMb(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? round(Number(match[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});
