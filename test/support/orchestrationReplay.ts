@@ -2,12 +2,16 @@
  * Drives orchestrators through the REAL durable-functions replay: each episode hands the SDK's
  * orchestrator wrapper a `DummyOrchestrationContext` and a synthetic history written the way the Durable
  * extension writes it (reference/durable-host.md §3–4), reads the actions back from the SDK's executor
- * (method A of §4.4), and answers them with completion events in the next episode.
+ * (method A of §4.4, through the local host's own reader `dev/host/durable/executorView.ts`), and answers
+ * them with completion events in the next episode.
  *
  * Activities and sub-orchestrations are resolved in-process (no persistence, no clock but a virtual one),
  * which is all a unit test of orchestration logic needs. The local host (dev/host) is the full engine.
  */
 import { type OrchestrationContext, DummyOrchestrationContext } from 'durable-functions';
+import { readExecutor, snapshotExecutor, type NewWork } from '../../dev/host/durable/executorView';
+import { EventType } from '../../dev/host/durable/historyEvents';
+import { retryDelayMs } from '../../dev/host/durable/retryPolicy';
 
 // The SDK ships these helpers without type declarations; they are its own testing utilities.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -68,50 +72,6 @@ export interface InstanceRun {
 export interface Replay {
   root: InstanceRun;
   activityCalls: ActivityCall[];
-}
-
-const EventType = {
-  ExecutionStarted: 0,
-  ExecutionCompleted: 1,
-  TaskScheduled: 4,
-  TaskCompleted: 5,
-  TaskFailed: 6,
-  SubOrchestrationInstanceCreated: 7,
-  SubOrchestrationInstanceCompleted: 8,
-  SubOrchestrationInstanceFailed: 9,
-  TimerCreated: 10,
-  TimerFired: 11,
-  OrchestratorStarted: 12,
-  OrchestratorCompleted: 13,
-} as const;
-
-const ActionType = {
-  CallActivity: 0,
-  CallActivityWithRetry: 1,
-  CallSubOrchestrator: 2,
-  CallSubOrchestratorWithRetry: 3,
-  CreateTimer: 5,
-} as const;
-
-interface ExecutorTask {
-  actionObj?:
-    | { actionType: number; functionName?: string; input?: unknown; instanceId?: string; fireAt?: string }
-    | string;
-  parent?: RetryableTaskShape;
-}
-interface RetryableTaskShape {
-  isWaitingOnTimer: boolean;
-  attemptNumber: number;
-  innerTask: ExecutorTask;
-  retryOptions: {
-    firstRetryIntervalInMilliseconds: number;
-    maxNumberOfAttempts: number;
-    backoffCoefficient?: number;
-    maxRetryIntervalInMilliseconds?: number;
-  };
-}
-interface Executor {
-  openTasks: Record<string, ExecutorTask>;
 }
 
 type Work =
@@ -179,15 +139,13 @@ async function runInstance(
     }
     run.customStatuses.push(state.customStatus);
 
-    const executor = (context.df as unknown as { taskOrchestratorExecutor: Executor })
-      .taskOrchestratorExecutor;
-    for (const [key, task] of Object.entries(executor.openTasks)) {
-      const id = Number(key);
-      if (scheduled.has(id)) continue;
-      scheduled.add(id);
-      const work = describeWork(id, task, clock, run);
-      pending.push(work);
-      run.history.push(scheduledEvent(work, clock));
+    const executor = readExecutor(context);
+    if (executor === undefined) throw new Error('the SDK left no executor on the context');
+    for (const work of snapshotExecutor(executor, (id) => scheduled.has(id)).newWork) {
+      scheduled.add(work.id);
+      const described = describeWork(work, clock, run);
+      pending.push(described);
+      run.history.push(scheduledEvent(described, clock));
     }
     run.history.push(event(EventType.OrchestratorCompleted, clock));
 
@@ -218,52 +176,28 @@ async function runInstance(
   }
 }
 
-function describeWork(id: number, task: ExecutorTask, clock: { now: number }, run: InstanceRun): Work {
-  const retry = task.parent;
-  // Retry plumbing (durable-host.md §4.4 A): a NoOp task (actionObj 'noOp') whose parent is a RetryableTask.
-  if (typeof task.actionObj !== 'object' && retry !== undefined) {
-    if (retry.isWaitingOnTimer) {
-      // attemptNumber was already incremented: the failed attempt is attemptNumber - 1.
-      const failedAttempt = retry.attemptNumber - 1;
-      const options = retry.retryOptions;
-      let delay =
-        options.firstRetryIntervalInMilliseconds * (options.backoffCoefficient ?? 1) ** (failedAttempt - 1);
-      if (
-        options.maxRetryIntervalInMilliseconds !== undefined &&
-        options.maxRetryIntervalInMilliseconds > 0
-      ) {
-        delay = Math.min(delay, options.maxRetryIntervalInMilliseconds);
-      }
-      if (retry.attemptNumber > options.maxNumberOfAttempts) delay = 0;
-      run.timerDelaysMs.push(delay);
-      return { kind: 'timer', id, fireAt: new Date(clock.now + delay) };
-    }
-    return describeAction(id, retry.innerTask.actionObj);
-  }
-  return describeAction(id, task.actionObj);
-}
-
-function describeAction(id: number, action: ExecutorTask['actionObj']): Work {
-  if (action === undefined || typeof action === 'string') throw new Error(`open task ${id} has no action`);
-  switch (action.actionType) {
-    case ActionType.CallActivity:
-    case ActionType.CallActivityWithRetry:
-      return { kind: 'activity', id, name: action.functionName ?? '', input: decodeInput(action.input) };
-    case ActionType.CallSubOrchestrator:
-    case ActionType.CallSubOrchestratorWithRetry:
+/** The host's reading of one new task, as the work this harness resolves (timers fire at once, in virtual time). */
+function describeWork(work: NewWork, clock: { now: number }, run: InstanceRun): Work {
+  switch (work.kind) {
+    case 'activity':
+      return { kind: 'activity', id: work.id, name: work.name, input: decodeInput(work.input) };
+    case 'subOrchestration':
       return {
         kind: 'subOrchestration',
-        id,
-        name: action.functionName ?? '',
-        input: action.input,
-        instanceId: action.instanceId ?? `sub-${id}`,
+        id: work.id,
+        name: work.name,
+        input: work.input,
+        instanceId: work.instanceId ?? `sub-${work.id}`,
       };
-    case ActionType.CreateTimer:
-      return { kind: 'timer', id, fireAt: new Date(action.fireAt ?? 0) };
-    default:
-      throw new Error(
-        `action type ${action.actionType} is not supported by the replay harness: ${JSON.stringify(action).slice(0, 300)}`,
-      );
+    case 'timer':
+      return { kind: 'timer', id: work.id, fireAt: work.fireAt };
+    case 'retryTimer': {
+      const delay = retryDelayMs(work.retry.options, work.retry.attempt);
+      run.timerDelaysMs.push(delay);
+      return { kind: 'timer', id: work.id, fireAt: new Date(clock.now + delay) };
+    }
+    case 'unsupported':
+      throw new Error(`task ${work.id} is not supported by the replay harness: ${work.description}`);
   }
 }
 

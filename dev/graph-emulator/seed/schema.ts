@@ -1,3 +1,4 @@
+import { OUTCOMES, type Outcome } from '../../../lib/sync/types';
 import { z } from 'zod';
 import { GUID_PATTERN } from '../core/ids';
 
@@ -19,20 +20,11 @@ export const SMS_SIGN_IN_STATES = [
   'notConfigured',
 ] as const;
 
-/** What the product reports per user (DESIGN.md §3). */
-export const PRODUCT_OUTCOMES = [
-  'created',
-  'updated',
-  'removed',
-  'unchanged',
-  'skipped',
-  'invalid',
-  'notFound',
-  'forbidden',
-  'conflict',
-  'failed',
-] as const;
-export type ProductOutcome = (typeof PRODUCT_OUTCOMES)[number];
+/** What the product reports per user in a real (not dry) run: the product's own list, less the `would*`. */
+export const PRODUCT_OUTCOMES = OUTCOMES.filter(
+  (outcome): outcome is Exclude<Outcome, `would${string}`> => !outcome.startsWith('would'),
+);
+export type ProductOutcome = Exclude<Outcome, `would${string}`>;
 
 /** Methods other than phones that can exist on a user; they matter for the default-method delete rule. */
 export const OTHER_AUTH_METHODS = [
