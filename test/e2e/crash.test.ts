@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,8 +19,10 @@ const USERS = 520;
 const KILLS = 3;
 
 let stack: LocalStack | undefined;
+const dataDir = join(PROJECT_ROOT, '.tmp', `e2e-crash-${process.pid}`);
 afterAll(async () => {
   await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 function clientFor(current: LocalStack): SyncClient {
@@ -35,7 +38,7 @@ describe('a host killed mid-run resumes without losing a user or writing a wrong
     const seed: TenantSeed = generateTenantSeed({ users: USERS, seed: 7 });
     const expectations = new Map(seed.users.map((user) => [user.userPrincipalName, user.expect]));
     stack = await startLocalStack({
-      dataDir: join(PROJECT_ROOT, '.tmp', `e2e-crash-${process.pid}`),
+      dataDir,
       // Latency stretches the run over many seconds so the kills land in the middle of it.
       emulator: {
         seed,

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ let client: SyncClient;
 
 beforeAll(async () => {
   stack = await startLocalStack({
-    dataDir: join(PROJECT_ROOT, '.tmp', `e2e-product-${process.pid}`),
+    dataDir,
     emulator: { seed: SEED_PATH, stateDir: process.env.EMULATOR_STATE_DIR, latency: 'off' },
     // Small chunks, two at a time: progress moves in visible steps even on a small tenant.
     settings: { SYNC_CHUNK_SIZE: '5', SYNC_PARALLEL_CHUNKS: '2' },
@@ -41,8 +41,11 @@ beforeAll(async () => {
   });
 }, 120_000);
 
+const dataDir = join(PROJECT_ROOT, '.tmp', `e2e-product-${process.pid}`);
+
 afterAll(async () => {
   await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 afterEach(() => {
