@@ -9,6 +9,7 @@ import {
   failedChunkOutcomes,
   mergeReports,
   reportOf,
+  roomLeft,
 } from '../lib/sync/report';
 import {
   type OutcomeReport,
@@ -63,6 +64,7 @@ export function* syncPhoneNumbers(context: OrchestrationContext): Generator<Task
         policy: input.policy,
         retry: input.options.retry,
         priority: input.options.priority,
+        listRoom: roomLeft(report),
       };
       const instanceId = chunkInstanceId(context.df.instanceId, next);
       inFlight.set(context.df.callSubOrchestrator(CHUNK_ORCHESTRATION, chunkInput, instanceId), next);
@@ -135,7 +137,7 @@ export function* syncPhoneNumbersChunk(
       }
     }
   }
-  return reportOf(outcomes);
+  return reportOf(outcomes, input.listRoom);
 }
 
 function errorMessage(error: unknown): string {

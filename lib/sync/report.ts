@@ -7,6 +7,24 @@ export const REPORT_LIST_CAP = 100;
 
 type ListName = 'changes' | 'failures' | 'skipped';
 
+/** How many entries each list may still take. */
+export type ListRoom = Readonly<Record<ListName, number>>;
+
+export const FULL_ROOM: ListRoom = {
+  changes: REPORT_LIST_CAP,
+  failures: REPORT_LIST_CAP,
+  skipped: REPORT_LIST_CAP,
+};
+
+/** What a report's lists can still take before reaching the caps. */
+export function roomLeft(report: OutcomeReport, cap = REPORT_LIST_CAP): ListRoom {
+  return {
+    changes: Math.max(0, cap - report.changes.length),
+    failures: Math.max(0, cap - report.failures.length),
+    skipped: Math.max(0, cap - report.skipped.length),
+  };
+}
+
 const LIST_OF: Readonly<Record<Outcome, ListName | null>> = {
   created: 'changes',
   updated: 'changes',
@@ -34,20 +52,21 @@ export function emptyReport(): OutcomeReport {
   };
 }
 
-/** Folds outcomes into a report, in order. Pure: orchestrators call it. */
-export function reportOf(outcomes: readonly UserOutcome[], cap = REPORT_LIST_CAP): OutcomeReport {
+/**
+ * Folds outcomes into a report, in order, keeping at most `room` entries per list (the rest are counted
+ * as omitted). Pure: orchestrators call it.
+ */
+export function reportOf(outcomes: readonly UserOutcome[], room: ListRoom = FULL_ROOM): OutcomeReport {
   const report = emptyReport();
-  for (const outcome of outcomes) addOutcome(report, outcome, cap);
+  for (const outcome of outcomes) {
+    report.total += 1;
+    report.counts[outcome.outcome] += 1;
+    const list = LIST_OF[outcome.outcome];
+    if (list === null) continue;
+    if (report[list].length < room[list]) report[list].push(outcome);
+    else report.omitted[list] += 1;
+  }
   return report;
-}
-
-function addOutcome(report: OutcomeReport, outcome: UserOutcome, cap: number): void {
-  report.total += 1;
-  report.counts[outcome.outcome] += 1;
-  const list = LIST_OF[outcome.outcome];
-  if (list === null) return;
-  if (report[list].length < cap) report[list].push(outcome);
-  else report.omitted[list] += 1;
 }
 
 /** Combines two reports (e.g. a run's so far and one chunk's) without exceeding the caps. */

@@ -43,6 +43,11 @@ export interface SyncChunkInput {
   policy: SyncPolicy;
   retry: RetryPolicy;
   priority: 'normal' | 'low';
+  /**
+   * How many entries of each report list the run still has room for when this chunk starts. A chunk
+   * returns no more than that, so the parent's history stays small however many chunks a run has.
+   */
+  listRoom: { changes: number; failures: number; skipped: number };
 }
 
 /** Input of one `syncUserPhone` activity call. */

@@ -49,6 +49,11 @@ const chunkInputSchema = z.object({
   policy: policySchema,
   retry: retrySchema,
   priority,
+  listRoom: z.object({
+    changes: z.number().int().nonnegative(),
+    failures: z.number().int().nonnegative(),
+    skipped: z.number().int().nonnegative(),
+  }),
 });
 
 const userInputSchema = z.object({

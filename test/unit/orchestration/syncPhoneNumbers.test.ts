@@ -129,6 +129,25 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
     expect(peak).toBe(3);
   });
 
+  it('keeps the parent history small: chunks started once the lists are full return counts only', async () => {
+    const { root } = await replay(
+      world(),
+      SYNC_ORCHESTRATION,
+      runInput(users(2000), { chunkSize: 20, parallelChunks: 2 }),
+    );
+    const summary = summaryOf(root);
+    expect(summary.counts.created).toBe(2000);
+    expect(summary.changes).toHaveLength(100);
+    expect(summary.omitted.changes).toBe(1900);
+    const listed = root.history
+      .filter((event) => event.EventType === EventType.SubOrchestrationInstanceCompleted)
+      .map((event) => (JSON.parse(event.Result as string) as { changes: unknown[] }).changes.length);
+    expect(listed).toHaveLength(100);
+    // At most the two chunks in flight when the list filled carry entries beyond the first hundred.
+    expect(listed.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(100 + 2 * 20);
+    expect(listed.slice(10).every((count) => count === 0)).toBe(true);
+  });
+
   it('gives chunk instances ids derived from the run id, so a replay schedules the same children', async () => {
     const { root } = await replay(world(), SYNC_ORCHESTRATION, runInput(users(30)), 'run-abc');
     summaryOf(root);
