@@ -10,7 +10,7 @@
  */
 import { type OrchestrationContext, DummyOrchestrationContext } from 'durable-functions';
 import { readExecutor, snapshotExecutor, type NewWork } from '../../dev/host/durable/executorView';
-import { EventType } from '../../dev/host/durable/historyEvents';
+import { EventType, type HistoryEvent } from '../../dev/host/durable/historyEvents';
 import { retryDelayMs } from '../../dev/host/durable/retryPolicy';
 
 // The SDK ships these helpers without type declarations; they are its own testing utilities.
@@ -28,14 +28,6 @@ interface OrchestratorState {
   output?: unknown;
   customStatus?: unknown;
   error?: string;
-}
-
-export interface HistoryEvent {
-  EventType: number;
-  EventId: number;
-  IsPlayed: boolean;
-  Timestamp: string;
-  [field: string]: unknown;
 }
 
 /** Calls made to activities, with the attempt number per (instance, activity, input). */

@@ -63,39 +63,34 @@ describe('sharedToken', () => {
   });
 });
 
+/** A credential whose first request never answers and whose later ones succeed at once. */
+function hungThenFresh(): TokenCredential & { calls: () => number } {
+  let calls = 0;
+  return {
+    calls: () => calls,
+    getToken: () => {
+      calls += 1;
+      return calls === 1
+        ? new Promise<AccessToken | null>(() => undefined)
+        : Promise.resolve({ token: 'fresh', expiresOnTimestamp: 3_600_000 });
+    },
+  };
+}
+
 describe('sharedToken and hung token requests', () => {
   it('lets a caller give up, and gives the next caller a fresh request instead of the hung one', async () => {
-    let calls = 0;
-    const inner: TokenCredential = {
-      getToken: () => {
-        calls += 1;
-        return calls === 1
-          ? new Promise<AccessToken | null>(() => undefined)
-          : Promise.resolve({ token: 'fresh', expiresOnTimestamp: 3_600_000 });
-      },
-    };
+    const inner = hungThenFresh();
     const shared = sharedToken(inner, { now: () => 0 });
     const controller = new AbortController();
     const first = shared.getToken('s', { abortSignal: controller.signal });
     controller.abort(new Error('timed out'));
     await expect(first).rejects.toThrow('timed out');
     expect((await shared.getToken('s'))?.token).toBe('fresh');
-    expect(calls).toBe(2);
+    expect(inner.calls()).toBe(2);
   });
-});
 
-describe('sharedToken and requests pending too long', () => {
   it('stops handing out a request pending longer than maxPendingMs', async () => {
-    let calls = 0;
-    const inner: TokenCredential = {
-      getToken: () => {
-        calls += 1;
-        return calls === 1
-          ? new Promise<AccessToken | null>(() => undefined)
-          : Promise.resolve({ token: 'fresh', expiresOnTimestamp: 3_600_000 });
-      },
-    };
-    const shared = sharedToken(inner, { now: () => 0, maxPendingMs: 10 });
+    const shared = sharedToken(hungThenFresh(), { now: () => 0, maxPendingMs: 10 });
     void shared.getToken('s');
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect((await shared.getToken('s'))?.token).toBe('fresh');
