@@ -38,5 +38,5 @@ export { PRODUCT_OUTCOMES } from './seed/schema';
 export { SeedValidationError, type SeedSource } from './seed/load';
 export { generateTenantSeed, writeGeneratedSeed, type GenerateTenantOptions } from './seed/generate';
 export { PHONE_METHOD_IDS } from './store/users';
-export { maskPhoneNumber, maskPhoneNumbersInText } from './core/masking';
+export { maskPhoneNumbersInText } from './core/masking';
 export { ensureCertificateAuthority } from './entra/tls';

@@ -3,18 +3,6 @@
  * appears in full. Masked form keeps the country code and the last two digits: `+49 XXXXXXXX67`.
  */
 
-/** Masks one phone number in Graph's `+<cc> <number>[x<ext>]` form (or any digit string). */
-export function maskPhoneNumber(phoneNumber: string): string {
-  const match = /^\+(\d{1,3})[ ]?(.*)$/.exec(phoneNumber.trim());
-  if (match) {
-    const cc = match[1] ?? '';
-    const rest = (match[2] ?? '').replace(/x\d*$/i, '');
-    const digits = rest.replace(/\D/g, '');
-    return `+${cc} ${maskDigits(digits)}`;
-  }
-  return maskDigits(phoneNumber.replace(/\D/g, ''));
-}
-
 function maskDigits(digits: string): string {
   if (digits.length <= 2) return 'X'.repeat(digits.length);
   return 'X'.repeat(digits.length - 2) + digits.slice(-2);
