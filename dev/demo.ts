@@ -6,7 +6,6 @@ import { type RunStatusView } from '../lib/runs';
 import { type SyncSummary } from '../lib/sync/run';
 import { type UserOutcome } from '../lib/sync/types';
 import { PROJECT_ROOT, startLocalStack } from './localStack';
-import { SyncClient } from './syncClient';
 
 /**
  * `npm run demo`: one batch over the whole demo tenant, end to end (HTTP → orchestration → emulator →
@@ -29,11 +28,7 @@ async function main(): Promise<void> {
     emulator: { seed: seedPath, latency: values.latency === 'off' ? 'off' : 'realistic' },
   });
   try {
-    const client = new SyncClient({
-      apiUrl: stack.apiUrl(),
-      startKey: stack.functionKey('httpStart'),
-      statusKey: stack.functionKey('httpStatus'),
-    });
+    const client = stack.client();
     // The legacy runbook body, exactly as PowerShell would send it.
     const body = JSON.stringify(
       users.map((user) => ({ UserPrincipalName: user.userPrincipalName })),

@@ -9,6 +9,7 @@ import {
   startGraphEmulator,
 } from './graph-emulator';
 import { findPackageRoot } from './graph-emulator/packageRoot';
+import { SyncClient } from './syncClient';
 
 /**
  * The whole product on this machine: the Graph + Entra emulator in this process and the local Functions
@@ -144,6 +145,8 @@ export interface LocalStack {
   functionKey(functionName: string): string;
   /** Base URL of the HTTP functions, e.g. `http://127.0.0.1:7071/api`. */
   apiUrl(): string;
+  /** A client of the product's HTTP API on the host as it runs now (its port changes on restart). */
+  client(): SyncClient;
   stop(): Promise<void>;
 }
 
@@ -186,6 +189,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     const host = new HostProcess(args, env, readyFile, options.output ?? 'capture');
     await host.start();
+    const functionKey = (name: string): string =>
+      host.ready.keys.functionKeys[name]?.['default'] ?? host.ready.keys.hostKeys['default'] ?? '';
     return {
       emulator,
       host,
@@ -193,6 +198,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       functionKey: (name) =>
         host.ready.keys.functionKeys[name]?.['default'] ?? host.ready.keys.hostKeys['default'] ?? '',
       apiUrl: () => host.ready.apiUrl,
+      client: () =>
+        new SyncClient({
+          apiUrl: host.ready.apiUrl,
+          startKey: functionKey('httpStart'),
+          statusKey: functionKey('httpStatus'),
+        }),
       stop: async () => {
         await host.stop();
         await emulator.stop();

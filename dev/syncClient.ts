@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RunStatusView } from '../lib/runs';
+import { isTerminal, type RunStatusView } from '../lib/runs';
 
 /**
  * A small client of the product's own HTTP API (`POST /api/sync`, `GET /api/sync/{id}`), as an operator's
@@ -64,7 +64,7 @@ export class SyncClient {
       const { status, view } = await this.status(runId).catch(() => ({ status: 0, view: undefined }));
       if (view !== undefined) {
         onProgress?.(view);
-        if (['Completed', 'Failed', 'Terminated', 'Canceled'].includes(view.runtimeStatus)) return view;
+        if (isTerminal(view.runtimeStatus)) return view;
       } else if (status !== 0 && status !== 404) {
         throw new Error(`status of ${runId} answered ${status}`);
       }

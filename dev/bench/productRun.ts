@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateTenantSeed } from '../graph-emulator';
 import { PROJECT_ROOT, startLocalStack } from '../localStack';
-import { SyncClient } from '../syncClient';
 
 /**
  * Benchmark (not a test): one run of the whole product over a generated tenant through the local host,
@@ -28,11 +27,7 @@ async function main(): Promise<void> {
     output: 'capture',
   });
   try {
-    const client = new SyncClient({
-      apiUrl: stack.apiUrl(),
-      startKey: stack.functionKey('httpStart'),
-      statusKey: stack.functionKey('httpStatus'),
-    });
+    const client = stack.client();
     if (users > 10_000) throw new Error('at most 10,000 users per request with the default settings');
     const started = performance.now();
     const submitted = await client.submit({

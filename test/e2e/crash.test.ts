@@ -4,7 +4,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateTenantSeed, type TenantSeed } from '../../dev/graph-emulator';
 import { type LocalStack, PROJECT_ROOT, startLocalStack } from '../../dev/localStack';
-import { SyncClient } from '../../dev/syncClient';
 import { type SyncSummary } from '../../lib/sync/run';
 import { type Outcome } from '../../lib/sync/types';
 import { recordForPrivacyScan } from '../support/privacyGuard';
@@ -25,14 +24,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function clientFor(current: LocalStack): SyncClient {
-  return new SyncClient({
-    apiUrl: current.apiUrl(),
-    startKey: current.functionKey('httpStart'),
-    statusKey: current.functionKey('httpStatus'),
-  });
-}
-
 describe('a host killed mid-run resumes without losing a user or writing a wrong value', () => {
   it(`survives ${KILLS} SIGKILLs during a ${USERS}-user run`, async () => {
     const seed: TenantSeed = generateTenantSeed({ users: USERS, seed: 7 });
@@ -49,7 +40,7 @@ describe('a host killed mid-run resumes without losing a user or writing a wrong
       settings: { SYNC_CHUNK_SIZE: '20', SYNC_PARALLEL_CHUNKS: '6', GRAPH_WRITES_PER_150S: '3000' },
     });
     const upns = seed.users.map((user) => user.userPrincipalName);
-    const submitted = await clientFor(stack).submit({ users: upns });
+    const submitted = await stack.client().submit({ users: upns });
     expect(submitted.status).toBe(202);
     const runId = String(submitted.body.id);
 
@@ -59,17 +50,17 @@ describe('a host killed mid-run resumes without losing a user or writing a wrong
     const killedAt: number[] = [];
     for (const target of targets) {
       for (;;) {
-        const { view: current } = await clientFor(stack).status(runId);
+        const { view: current } = await stack.client().status(runId);
         expect(current?.runtimeStatus, 'the run finished before every kill landed').toBe('Running');
         if ((current?.progress?.done ?? 0) >= target * USERS) break;
         await sleep(50);
       }
       await sleep(Math.floor(Math.random() * 400));
-      killedAt.push((await clientFor(stack).status(runId)).view?.progress?.done ?? -1);
+      killedAt.push((await stack.client().status(runId)).view?.progress?.done ?? -1);
       await stack.host.kill('SIGKILL');
       await stack.host.start();
     }
-    const view = await clientFor(stack).waitForRun(runId, { timeoutMs: 240_000 });
+    const view = await stack.client().waitForRun(runId, { timeoutMs: 240_000 });
     recordForPrivacyScan('crash run status', view);
     recordForPrivacyScan('host output', stack.host.output.join(''));
     expect(view.runtimeStatus, view.error ?? '').toBe('Completed');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, PROJECT_ROOT, startLocalStack } from '../../dev/localStack';
-import { SyncClient } from '../../dev/syncClient';
+import { type SyncClient } from '../../dev/syncClient';
 import { type RunStatusView } from '../../lib/runs';
 import { type SyncSummary } from '../../lib/sync/run';
 import { recordForPrivacyScan } from '../support/privacyGuard';
@@ -34,11 +34,7 @@ beforeAll(async () => {
     // Small chunks, two at a time: progress moves in visible steps even on a small tenant.
     settings: { SYNC_CHUNK_SIZE: '5', SYNC_PARALLEL_CHUNKS: '2' },
   });
-  client = new SyncClient({
-    apiUrl: stack.apiUrl(),
-    startKey: stack.functionKey('httpStart'),
-    statusKey: stack.functionKey('httpStatus'),
-  });
+  client = stack.client();
 }, 120_000);
 
 const dataDir = join(PROJECT_ROOT, '.tmp', `e2e-product-${process.pid}`);
