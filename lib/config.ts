@@ -1,4 +1,4 @@
-import { isSupportedCountry } from 'libphonenumber-js';
+import { isSupportedDefaultCountry } from './phone/normalize';
 import { z } from 'zod';
 import { type GraphAuthSettings, type GraphSettings } from './graph/settings';
 import { isPhoneType, PHONE_TYPES } from './graph/phoneMethods';
@@ -66,7 +66,7 @@ export function loadConfig(env: Env): AppConfig {
   }
 
   const country = read.optionalString('SYNC_DEFAULT_COUNTRY')?.toUpperCase() ?? null;
-  if (country !== null && !isSupportedCountry(country)) {
+  if (country !== null && !isSupportedDefaultCountry(country)) {
     problems.push(
       `SYNC_DEFAULT_COUNTRY: expected an ISO 3166-1 alpha-2 region code such as DE or US (got '${country}')`,
     );
