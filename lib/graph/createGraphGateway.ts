@@ -82,6 +82,7 @@ export function createGraphGateway(settings: GraphSettings, deps: GatewayDeps = 
     random: deps.random ?? Math.random,
     backoff: deps.backoff,
     logger: deps.logger,
+    onTokenTimeout: () => credential.abandonPending(),
   });
   const auth = new AuthenticationHandler(bearerTokenProvider(failuresTagged(credential), settings.scope));
   const transport = deps.transport ?? new FetchTransport(deps.fetch ?? ((url, init) => fetch(url, init)));

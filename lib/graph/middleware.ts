@@ -58,6 +58,8 @@ export interface ResilienceOptions {
   random: () => number;
   backoff?: BackoffPolicy;
   logger?: GatewayLogger;
+  /** Called when an attempt timed out still waiting for its token, so a hung token request is not rejoined. */
+  onTokenTimeout?: () => void;
 }
 
 /** Responses to these statuses have no body, and `new Response(body, ...)` refuses one. */
@@ -259,6 +261,7 @@ export class ResilienceMiddleware implements Middleware {
         callerAborted: call.signal?.aborted === true,
         reachedTransport: transmitted.has(attemptContext),
       });
+      if (failure.type === 'credential' && failure.code === 'TokenTimeout') this.options.onTokenTimeout?.();
       return { type: 'failure', failure };
     } finally {
       clearTimeout(timer);

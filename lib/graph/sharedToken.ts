@@ -8,6 +8,16 @@ import { type AccessToken, type GetTokenOptions, type TokenCredential } from '@a
  * longer than `maxPendingMs`, or one a caller abandoned through its abort signal, is no longer handed to
  * newcomers.
  */
+/** A shared credential that can also be told its request in flight was given up on. */
+export interface SharedTokenCredential extends TokenCredential {
+  /**
+   * A caller stopped waiting for the token (its attempt timed out) without an abort signal the credential
+   * could see: the Graph client's token call carries none. The request in flight is presumed hung, so the
+   * next caller asks afresh instead of joining it.
+   */
+  abandonPending(): void;
+}
+
 export function sharedToken(
   credential: TokenCredential,
   {
@@ -15,10 +25,13 @@ export function sharedToken(
     refreshBeforeMs = 5 * 60_000,
     maxPendingMs = 60_000,
   }: { now?: () => number; refreshBeforeMs?: number; maxPendingMs?: number } = {},
-): TokenCredential {
+): SharedTokenCredential {
   const cached = new Map<string, AccessToken>();
   const inFlight = new Map<string, { promise: Promise<AccessToken | null>; startedAt: number }>();
   return {
+    abandonPending(): void {
+      inFlight.clear();
+    },
     async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
       // Claims challenges and tenant overrides must reach the credential itself.
       if (options?.claims !== undefined || options?.tenantId !== undefined)

@@ -95,4 +95,13 @@ describe('sharedToken and hung token requests', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect((await shared.getToken('s'))?.token).toBe('fresh');
   });
+
+  it('starts afresh once told the request in flight was given up on', async () => {
+    const inner = hungThenFresh();
+    const shared = sharedToken(inner, { now: () => 0 });
+    void shared.getToken('s');
+    shared.abandonPending();
+    expect((await shared.getToken('s'))?.token).toBe('fresh');
+    expect(inner.calls()).toBe(2);
+  });
 });
