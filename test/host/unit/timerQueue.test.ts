@@ -1,9 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TimerQueue } from '../../../dev/host/durable/timerQueue';
 import { WorkQueue } from '../../../dev/host/durable/workQueue';
 
 describe('timer queue', () => {
-  it('fires items in due order, same-time items in insertion order, not before they are due', async () => {
+  // Fake timers: the assertion is about order and due times, which a loaded machine's real clock would blur.
+  beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => vi.useRealTimers());
+
+  it('fires items in due order, same-time items in insertion order, not before they are due', () => {
     const fired: string[] = [];
     const queue = new TimerQueue<string>((item) => fired.push(item));
     const now = Date.now();
@@ -11,14 +15,30 @@ describe('timer queue', () => {
     queue.add(now + 20, 'a');
     queue.add(now + 20, 'b');
     queue.add(now - 5, 'overdue');
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    vi.advanceTimersByTime(0);
     expect(fired).toEqual(['overdue']);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    vi.advanceTimersByTime(19);
+    expect(fired).toEqual(['overdue']);
+    vi.advanceTimersByTime(1);
+    expect(fired).toEqual(['overdue', 'a', 'b']);
+    vi.advanceTimersByTime(40);
     expect(fired).toEqual(['overdue', 'a', 'b', 'c']);
     queue.add(Date.now() + 5, 'after-stop');
     queue.stop();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    vi.advanceTimersByTime(100);
     expect(fired).toHaveLength(4);
+  });
+
+  it('re-checks a timer further out than setTimeout can wait instead of firing it early', () => {
+    const fired: string[] = [];
+    const queue = new TimerQueue<string>((item) => fired.push(item));
+    const farMs = 2 ** 31 + 10_000;
+    queue.add(Date.now() + farMs, 'far');
+    vi.advanceTimersByTime(2 ** 31 - 1);
+    expect(fired).toEqual([]);
+    vi.advanceTimersByTime(farMs - (2 ** 31 - 1));
+    expect(fired).toEqual(['far']);
+    queue.stop();
   });
 });
 
