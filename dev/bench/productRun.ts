@@ -11,7 +11,7 @@ import { PROJECT_ROOT, startLocalStack } from '../localStack';
  *
  *   npm run build && node dist/dev/bench/productRun.js [--users 10000] [--write]
  *
- * Dry-run by default: a real run's writes are paced by the client-side write limiter (2,700 / 150 s,
+ * Dry-run by default: a real run's writes are paced by the client-side write limiter (2,880 / 150 s,
  * below Graph's quota) and would measure the limiter instead of the host.
  */
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { type AddressInfo } from 'node:net';
@@ -124,6 +124,9 @@ export class Emulator implements ControlTarget, RunningEmulator {
   private stopped = false;
 
   private constructor(private readonly options: EmulatorOptions) {
+    // Every response held back by simulated latency listens to the shutdown signal until it is sent, so
+    // hundreds may listen at once: that is by design, not the leak Node's default limit of 10 warns about.
+    setMaxListeners(0, this.shutdown.signal);
     this.clock = new Clock(options.timeScale ?? 1);
     this.choices = { ...DEFAULT_CHOICES, ...(options.choices ?? {}) };
     this.log = new RequestLog(options.requestLogSize ?? 20_000);

@@ -141,9 +141,9 @@ export interface WriteLimit {
   writes: number;
   perMs: number;
   /**
-   * Writes that may go out back to back after a quiet period. Defaults to a tenth of `writes`, so that even a
-   * sliding-window counter sees at most `1.1 × writes` in any window: 2,970 for the default 2,700 / 150 s,
-   * still under Graph's 3,000.
+   * Writes that may go out back to back after a quiet period. Defaults to `writes / 32`, so that even a
+   * sliding-window counter sees at most `writes + burst` in any window: 2,970 for the default 2,880 / 150 s,
+   * still 30 under Graph's 3,000 (room for requests whose arrival at Graph is delayed unevenly).
    */
   burst?: number;
 }
@@ -165,7 +165,7 @@ export class WriteLimiter {
   constructor(limit: WriteLimit) {
     if (!(limit.writes > 0) || !(limit.perMs > 0))
       throw new RangeError('writeLimit needs writes > 0 and perMs > 0');
-    this.capacity = Math.max(1, limit.burst ?? Math.ceil(limit.writes / 10));
+    this.capacity = Math.max(1, limit.burst ?? Math.ceil(limit.writes / 32));
     this.rate = limit.writes / limit.perMs;
     this.tokens = this.capacity;
   }

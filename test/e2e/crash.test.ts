@@ -37,7 +37,7 @@ describe('a host killed mid-run resumes without losing a user or writing a wrong
         latency: { read: { kind: 'fixed', ms: 40 }, write: { kind: 'fixed', ms: 40 } },
       },
       maxActivities: 8,
-      settings: { SYNC_CHUNK_SIZE: '20', SYNC_PARALLEL_CHUNKS: '6', GRAPH_WRITES_PER_150S: '3000' },
+      settings: { SYNC_CHUNK_SIZE: '20', SYNC_PARALLEL_CHUNKS: '6', GRAPH_WRITES_PER_150S: '2900' },
     });
     const upns = seed.users.map((user) => user.userPrincipalName);
     const submitted = await stack.client().submit({ users: upns });

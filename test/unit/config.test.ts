@@ -26,7 +26,7 @@ describe('settings (issue 2: every setting read once, validated, named when wron
       baseUrl: 'https://graph.microsoft.com/v1.0',
       scope: 'https://graph.microsoft.com/.default',
       auth: { mode: 'managedIdentity' },
-      writeLimit: { writes: 2700, perMs: 150_000 },
+      writeLimit: { writes: 2880, perMs: 150_000 },
     });
     expect(config.legacySecret).toBeNull();
   });
@@ -100,7 +100,7 @@ describe('settings (issue 2: every setting read once, validated, named when wron
       'SYNC_DRY_RUN_DEFAULT',
     ]);
     expect(problems.find((p) => p.startsWith('SYNC_PHONE_TYPE'))).toMatch(/mobile, alternateMobile, office/);
-    expect(problems.find((p) => p.startsWith('GRAPH_WRITES_PER_150S'))).toMatch(/from 1 to 3000/);
+    expect(problems.find((p) => p.startsWith('GRAPH_WRITES_PER_150S'))).toMatch(/from 1 to 2900/);
   });
 
   it('requires the credentials of the chosen auth mode, without echoing secrets', () => {

@@ -14,7 +14,7 @@ export function testSettings(overrides: Partial<GraphSettings> = {}): GraphSetti
     baseUrl: BASE_URL,
     scope: 'https://graph.microsoft.com/.default',
     auth: { mode: 'managedIdentity' },
-    writeLimit: { writes: 2_700, perMs: 150_000 },
+    writeLimit: { writes: 2_880, perMs: 150_000 },
     maxAttempts: 4,
     maxRetryAfterWaitMs: 30_000,
     requestTimeoutMs: 60_000,
@@ -94,7 +94,7 @@ function token(): AccessToken {
   return { token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 };
 }
 
-export function freshThrottle(writeLimit = { writes: 2_700, perMs: 150_000 }): ThrottleState {
+export function freshThrottle(writeLimit = { writes: 2_880, perMs: 150_000 }): ThrottleState {
   return { gate: new ThrottleGate(), writeLimiter: new WriteLimiter(writeLimit) };
 }
 
