@@ -93,6 +93,7 @@ async function main(): Promise<void> {
       logger,
     });
   } catch (error) {
+    logger.flush?.();
     process.stderr.write(
       `The host failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
