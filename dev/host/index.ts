@@ -127,6 +127,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     logger,
     durableClientData: () => clientDataJson,
     onInvocation: options.onInvocation,
+    functionTimeout:
+      hostJson.functionTimeoutMs === undefined
+        ? undefined
+        : { ms: hostJson.functionTimeoutMs, text: hostJson.functionTimeoutText ?? '' },
   });
   const defaultConcurrency = 10 * Math.max(1, cpus().length);
   const engine = new DurableEngine({

@@ -66,6 +66,13 @@ export interface HostJsonSettings {
   hubName: string;
   maxConcurrentActivityFunctions: number | undefined;
   maxConcurrentOrchestratorFunctions: number | undefined;
+  /**
+   * host.json `functionTimeout` in ms; undefined when absent or `-1` (unbounded, as on Premium and Dedicated
+   * plans). Core Tools does not apply a plan's default locally either, so neither does this host.
+   */
+  functionTimeoutMs: number | undefined;
+  /** The setting as written, for the host's messages ("Timeout value of 00:05:00 ..."). */
+  functionTimeoutText: string | undefined;
 }
 
 export function readHostJson(appDir: string, env: NodeJS.ProcessEnv = process.env): HostJsonSettings {
@@ -75,6 +82,8 @@ export function readHostJson(appDir: string, env: NodeJS.ProcessEnv = process.en
   const http = isRecord(extensions) ? extensions['http'] : undefined;
   const durable = isRecord(extensions) ? extensions['durableTask'] : undefined;
   const prefixValue = isRecord(http) ? http['routePrefix'] : undefined;
+  const timeoutValue = isRecord(parsed) ? parsed['functionTimeout'] : undefined;
+  const functionTimeoutMs = parseFunctionTimeout(timeoutValue, path);
   const hubValue = isRecord(durable) ? durable['hubName'] : undefined;
   return {
     routePrefix: typeof prefixValue === 'string' ? prefixValue.replace(/^\/+|\/+$/g, '') : 'api',
@@ -89,7 +98,32 @@ export function readHostJson(appDir: string, env: NodeJS.ProcessEnv = process.en
     maxConcurrentOrchestratorFunctions: positiveInteger(
       isRecord(durable) ? durable['maxConcurrentOrchestratorFunctions'] : undefined,
     ),
+    functionTimeoutMs,
+    functionTimeoutText: functionTimeoutMs === undefined ? undefined : String(timeoutValue),
   };
+}
+
+/**
+ * A .NET TimeSpan as host.json writes it: `[d.]hh:mm:ss[.fffffff]`, or `-1` for no limit. Anything else is
+ * refused with the file named, as the real host refuses to start on a malformed host.json.
+ */
+export function parseFunctionTimeout(value: unknown, file = 'host.json'): number | undefined {
+  if (value === undefined || value === null || value === '-1' || value === -1) return undefined;
+  const match =
+    typeof value === 'string' ? /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?$/.exec(value) : null;
+  if (match === null) {
+    throw new Error(
+      `${file}: functionTimeout must be a TimeSpan like "00:05:00" or -1, got ${JSON.stringify(value)}`,
+    );
+  }
+  const [, days, hours, minutes, seconds, fraction] = match;
+  const ms =
+    (((Number(days ?? 0) * 24 + Number(hours)) * 60 + Number(minutes)) * 60 + Number(seconds)) * 1000 +
+    Math.round(Number(`0.${fraction ?? '0'}`) * 1000);
+  if (Number(minutes) > 59 || Number(seconds) > 59 || ms <= 0) {
+    throw new Error(`${file}: functionTimeout ${JSON.stringify(value)} is not a positive duration`);
+  }
+  return ms;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -54,6 +54,18 @@ export interface InvokerOptions {
   readonly logger: HostLogger;
   readonly durableClientData: () => string;
   readonly onInvocation?: (record: InvocationRecord) => void;
+  /** host.json `functionTimeout`: `ms` enforced, `text` as written (for the messages). */
+  readonly functionTimeout?: { readonly ms: number; readonly text: string };
+}
+
+type Settled<T> = { kind: 'value'; value: T } | { kind: 'threw'; error: unknown } | { kind: 'timedOut' };
+
+/** What the real host throws when an invocation outlives `functionTimeout`. */
+export class FunctionTimeoutError extends Error {
+  constructor(timeoutText: string, functionName: string) {
+    super(`Timeout value of ${timeoutText} was exceeded by function: Functions.${functionName}`);
+    this.name = 'FunctionTimeoutException';
+  }
 }
 
 const USER_LEVEL: Record<RpcLogLevel, LogLevel | undefined> = {
@@ -138,14 +150,35 @@ export class Invoker {
           : fn.registered.callback;
 
       coreContext.state = 'invocation';
+      let timedOut = false;
       try {
-        result = await model.invokeFunction(context, inputs, callback);
+        const ran = await this.settle(model.invokeFunction(context, inputs, callback));
+        if (ran.kind === 'timedOut') {
+          timedOut = true;
+          const timeout = this.options.functionTimeout;
+          error = new FunctionTimeoutError(timeout?.text ?? '', fn.name);
+          failed = true;
+          logger.log(
+            'error',
+            `Timeout value of ${timeout?.text ?? ''} exceeded by function 'Functions.${fn.name}' (Id: '${invocationId}'). Initiating cancellation.`,
+          );
+          logger.log(
+            'warn',
+            'In Azure the worker process would now be restarted, failing its other running invocations; ' +
+              'this host runs the app in its own process, so they carry on, and the timed-out call runs on unobserved.',
+          );
+        } else if (ran.kind === 'threw') {
+          error = ran.error;
+          failed = true;
+        } else result = ran.value;
       } catch (caught) {
         error = caught;
         failed = true;
       } finally {
         coreContext.state = undefined;
       }
+      // A timed-out invocation is abandoned as the host abandons it: no post-invocation hooks, no response.
+      if (timedOut) throw error;
 
       const post = this.hookContext(hookData, context, { inputs, result, error: failed ? error : null });
       await this.runHooks('postInvocation', post, coreContext, 'postInvocationHooks');
@@ -176,6 +209,21 @@ export class Invoker {
     return failed || !response
       ? { ok: false, invocationId, error, context, durationMs }
       : { ok: true, invocationId, response, context, durationMs };
+  }
+
+  /** How the invocation settled, or `timedOut` once `functionTimeout` passed first (no timeout: never). */
+  private settle<T>(invocation: Promise<T>): Promise<Settled<T>> {
+    const settled = invocation.then(
+      (value): Settled<T> => ({ kind: 'value', value }),
+      (error: unknown): Settled<T> => ({ kind: 'threw', error }),
+    );
+    const limit = this.options.functionTimeout;
+    if (limit === undefined) return settled;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<Settled<T>>((resolve) => {
+      timer = setTimeout(() => resolve({ kind: 'timedOut' }), limit.ms);
+    });
+    return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
   }
 
   /** appStart / appTerminate hooks; errors propagate (a failing appStart hook stops the host, as in Azure). */
