@@ -5,8 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateTenantSeed, type TenantSeed } from '../../dev/graph-emulator';
 import { type LocalStack, PROJECT_ROOT, startLocalStack } from '../../dev/localStack';
 import { type SyncSummary } from '../../lib/sync/run';
-import { type Outcome } from '../../lib/sync/types';
 import { recordForPrivacyScan } from '../support/privacyGuard';
+import { auditAgainstSeed, expectedCount, usersNeedingWrites } from '../support/seedAudit';
 
 /**
  * Issue 4's crash test: a 520-user run, the host killed with SIGKILL at random points three times and
@@ -27,7 +27,6 @@ afterAll(async () => {
 describe('a host killed mid-run resumes without losing a user or writing a wrong value', () => {
   it(`survives ${KILLS} SIGKILLs during a ${USERS}-user run`, async () => {
     const seed: TenantSeed = generateTenantSeed({ users: USERS, seed: 7 });
-    const expectations = new Map(seed.users.map((user) => [user.userPrincipalName, user.expect]));
     stack = await startLocalStack({
       dataDir,
       // Latency stretches the run over many seconds so the kills land in the middle of it.
@@ -71,43 +70,26 @@ describe('a host killed mid-run resumes without losing a user or writing a wrong
     expect(killedAt).toHaveLength(KILLS);
 
     // Every user ends in the right state, and was never written anything but its own number.
-    const problems: string[] = [];
-    const wroteOnce = new Set<string>();
-    for (const upn of upns) {
-      const expected = expectations.get(upn);
-      const state = await stack.emulator.control.getUser(upn);
-      const mobile = state?.phoneMethods.find((method) => method.phoneType === 'mobile')?.phoneNumber ?? null;
-      if (mobile !== (expected?.phoneNumber ?? null)) problems.push(`${upn}: wrong final state`);
-      const writes = state?.phoneMethodWrites ?? [];
-      for (const write of writes) {
-        if (write.operation === 'delete' || write.phoneNumber !== expected?.phoneNumber)
-          problems.push(`${upn}: a wrong write (${write.operation})`);
-      }
-      if (writes.length > 0) wroteOnce.add(upn);
-    }
+    const { problems, written } = await auditAgainstSeed(seed, stack.emulator.control);
     expect(problems).toEqual([]);
 
     // The summary accounts for every user exactly once.
     expect(summary.total).toBe(USERS);
     expect(Object.values(summary.counts).reduce((a, b) => a + b, 0)).toBe(USERS);
     expect(summary.counts.failed).toBe(0);
-    const expectedCount = (outcome: Outcome): number =>
-      seed.users.filter((user) => user.expect?.outcome === outcome).length;
     for (const outcome of ['invalid', 'skipped', 'notFound', 'conflict'] as const) {
-      expect(summary.counts[outcome], outcome).toBe(expectedCount(outcome));
+      expect(summary.counts[outcome], outcome).toBe(expectedCount(seed, outcome));
     }
     // At-least-once: a user whose write landed just before a kill is re-run and then finds its number in
     // place. It is reported unchanged, truthfully, and the emulator's audit shows the write it got.
-    const needingWrites = expectedCount('created') + expectedCount('updated');
+    const writtenUsers = usersNeedingWrites(seed);
+    const needingWrites = writtenUsers.length;
     expect(summary.counts.created + summary.counts.updated + summary.counts.unchanged).toBe(
-      needingWrites + expectedCount('unchanged'),
-    );
-    const writtenUsers = seed.users.filter((user) =>
-      ['created', 'updated'].includes(user.expect?.outcome ?? ''),
+      needingWrites + expectedCount(seed, 'unchanged'),
     );
     expect(
       writtenUsers
-        .filter((user) => !wroteOnce.has(user.userPrincipalName))
+        .filter((user) => !written.has(user.userPrincipalName))
         .map((user) => `${user.userPrincipalName} ${user.expect?.outcome}`),
     ).toEqual([]);
     expect(summary.counts.created + summary.counts.updated).toBeLessThanOrEqual(needingWrites);

@@ -4,8 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type FaultKind, generateTenantSeed, type TenantSeed } from '../../dev/graph-emulator';
 import { type LocalStack, PROJECT_ROOT, startLocalStack } from '../../dev/localStack';
 import { type SyncSummary } from '../../lib/sync/run';
-import { type Outcome } from '../../lib/sync/types';
 import { recordForPrivacyScan } from '../support/privacyGuard';
+import { auditAgainstSeed, expectedCount, usersNeedingWrites } from '../support/seedAudit';
 
 /**
  * DESIGN.md §8, reliability: "injected 429/5xx/timeouts all converge". A run with writes over a tenant
@@ -74,35 +74,19 @@ describe('a run through a faulty Graph converges', () => {
     for (const kind of Object.keys(RATES)) expect(injected.get(kind) ?? 0, kind).toBeGreaterThan(0);
 
     // Every user ends in the right state and was never written anything but its own number.
-    const problems: string[] = [];
-    const written = new Set<string>();
-    for (const user of seed.users) {
-      const state = await stack.emulator.control.getUser(user.userPrincipalName);
-      const mobile = state?.phoneMethods.find((method) => method.phoneType === 'mobile')?.phoneNumber ?? null;
-      if (mobile !== (user.expect?.phoneNumber ?? null))
-        problems.push(`${user.userPrincipalName}: wrong state`);
-      for (const write of state?.phoneMethodWrites ?? []) {
-        if (write.operation === 'delete' || write.phoneNumber !== user.expect?.phoneNumber)
-          problems.push(`${user.userPrincipalName}: a wrong write (${write.operation})`);
-      }
-      if ((state?.phoneMethodWrites ?? []).length > 0) written.add(user.userPrincipalName);
-    }
+    const { problems, written } = await auditAgainstSeed(seed, stack.emulator.control);
     expect(problems).toEqual([]);
 
     // The summary is exact: nobody failed, every business outcome as the seed expects. A write applied
     // just before its answer was lost is found in place on the retry and truthfully reported unchanged.
-    const expected = (outcome: Outcome): number =>
-      seed.users.filter((user) => user.expect?.outcome === outcome).length;
     expect(summary.total).toBe(USERS);
     expect(summary.counts.failed).toBe(0);
     for (const outcome of ['invalid', 'skipped', 'notFound', 'conflict'] as const) {
-      expect(summary.counts[outcome], outcome).toBe(expected(outcome));
+      expect(summary.counts[outcome], outcome).toBe(expectedCount(seed, outcome));
     }
-    const needingWrites = seed.users.filter((user) =>
-      ['created', 'updated'].includes(user.expect?.outcome ?? ''),
-    );
+    const needingWrites = usersNeedingWrites(seed);
     expect(summary.counts.created + summary.counts.updated + summary.counts.unchanged).toBe(
-      needingWrites.length + expected('unchanged'),
+      needingWrites.length + expectedCount(seed, 'unchanged'),
     );
     expect(needingWrites.filter((user) => !written.has(user.userPrincipalName))).toEqual([]);
   }, 300_000);
