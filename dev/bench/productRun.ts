@@ -9,15 +9,27 @@ import { PROJECT_ROOT, startLocalStack } from '../localStack';
  * Benchmark (not a test): one run of the whole product over a generated tenant through the local host,
  * emulator latency off, so what is measured is the host, the orchestration and the app, not Graph.
  *
- *   npm run build && node dist/dev/bench/productRun.js [--users 10000] [--write]
+ *   npm run build && node dist/dev/bench/productRun.js [--users 10000] [--write] [--setting NAME=VALUE ...]
  *
  * Dry-run by default: a real run's writes are paced by the client-side write limiter (2,880 / 150 s,
  * below Graph's quota) and would measure the limiter instead of the host.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { users: { type: 'string', default: '10000' }, write: { type: 'boolean', default: false } },
+    options: {
+      users: { type: 'string', default: '10000' },
+      write: { type: 'boolean', default: false },
+      // App settings to compare, e.g. --setting SYNC_CHUNK_SIZE=200.
+      setting: { type: 'string', multiple: true, default: [] },
+    },
   });
+  const settings = Object.fromEntries(
+    values.setting.map((entry) => {
+      const at = entry.indexOf('=');
+      if (at <= 0) throw new Error(`--setting expects NAME=VALUE, got '${entry}'`);
+      return [entry.slice(0, at), entry.slice(at + 1)];
+    }),
+  );
   const users = Number(values.users);
   const seed = generateTenantSeed({ users, seed: 11 });
   const stack = await startLocalStack({
@@ -25,6 +37,7 @@ async function main(): Promise<void> {
     emulator: { seed, latency: 'off', throttling: false },
     logLevel: 'info',
     output: 'capture',
+    settings,
   });
   try {
     const client = stack.client();
