@@ -7,7 +7,7 @@ import { maskPhoneNumber } from '../phone/mask';
 import { samePhoneNumber } from '../phone/compare';
 import { normalizeForPolicy, planPhoneSync } from './plan';
 import { type SyncUserInput } from './run';
-import { parseSourceAttribute, readSourceValue } from './sourceAttribute';
+import { parseSourceAttribute, readSourceValue, type SourceAttribute } from './sourceAttribute';
 import { type SyncPlan, type UserOutcome } from './types';
 
 /**
@@ -29,8 +29,8 @@ export async function syncUser(input: SyncUserInput, graph: GraphGateway, log: L
   if (!found.ok) return permanentFailure(user, undefined, found.error, 'reading the user');
   const userId = found.value.id;
 
-  const raw = readSourceValue(found.value, source.value);
-  const attribute = normalizeForPolicy(raw, policy);
+  let raw = readSourceValue(found.value, source.value);
+  let attribute = normalizeForPolicy(raw, policy);
 
   // Neither an invalid attribute nor "empty, keep" can lead to a write: spare Graph the method read.
   const methodsNeeded =
@@ -44,9 +44,27 @@ export async function syncUser(input: SyncUserInput, graph: GraphGateway, log: L
 
   // A write refused because the method changed under us (another run, an administrator) is planned
   // again once against what Graph now holds, so that change is neither lost nor overwritten blindly.
-  for (let attempt = 1; ; attempt += 1) {
+  // A write that succeeded is followed by a re-read of the attribute (see `attributeSince`); when the
+  // attribute changed meanwhile, the new value is planned and written too.
+  let attempt = 1;
+  let rechecks = 0;
+  /** The outcome of a write already made, when the attribute then changed and is being planned again. */
+  let earlier: UserOutcome | undefined;
+  for (;;) {
     const plan = planPhoneSync({ attribute, methods, policy });
-    const base = { user, userId, ...maskedBefore(plan) };
+    // After an earlier write, "before" stays what the user had before this run, not what the run wrote.
+    const base =
+      earlier === undefined
+        ? { user, userId, ...maskedBefore(plan) }
+        : { user, userId, ...(earlier.before === undefined ? {} : { before: earlier.before }) };
+    if (plan.action === 'none' && earlier !== undefined) {
+      // The new value needs no write (e.g. it is now empty with "keep"): what this run did is the earlier write.
+      return {
+        ...earlier,
+        reason: ATTRIBUTE_CHANGED,
+        detail: `the attribute changed while this user was synced; its new value needs no write (${plan.reason})`,
+      };
+    }
     if (plan.action === 'none') {
       const outcome: UserOutcome = {
         ...base,
@@ -72,7 +90,28 @@ export async function syncUser(input: SyncUserInput, graph: GraphGateway, log: L
     if (written.ok) {
       const done = { create: 'created', update: 'updated', remove: 'removed' } as const;
       log.info('user written', { runId: input.runId, user, outcome: done[plan.action], reason: plan.reason });
-      return { ...base, outcome: done[plan.action], reason: plan.reason, ...maskedAfter(plan) };
+      const { before } = base;
+      // Created, then corrected to the newer value: for this run the method was still created.
+      const net = earlier?.outcome === 'created' && plan.action === 'update' ? 'created' : done[plan.action];
+      const outcome: UserOutcome = {
+        user,
+        userId,
+        ...(before === undefined ? {} : { before }),
+        outcome: net,
+        reason: earlier === undefined ? plan.reason : ATTRIBUTE_CHANGED,
+        ...maskedAfter(plan),
+      };
+      if (rechecks >= MAX_ATTRIBUTE_RECHECKS) return outcome;
+      rechecks += 1;
+      const now = await attributeSince(graph, userId, source.value, policy, attribute, call);
+      if (now === undefined) return outcome;
+      log.warn('user attribute changed during sync', { runId: input.runId, user });
+      const relisted = await settle(graph.listPhoneMethods(userId, call));
+      if (!relisted.ok) return outcome;
+      ({ raw, attribute } = now);
+      methods = relisted.value;
+      earlier = outcome;
+      continue;
     }
     if (written.error.kind === 'forbidden') {
       return {
@@ -88,12 +127,52 @@ export async function syncUser(input: SyncUserInput, graph: GraphGateway, log: L
     const verdict = judgeFailedWrite({ ...base, userId }, plan, written.error, reread.value, input, log);
     if (verdict !== 'replan') return verdict;
     if (attempt >= MAX_PLAN_ATTEMPTS) return failedWrite(base, plan, written.error, reread.value, input);
+    attempt += 1;
     methods = reread.value;
   }
 }
 
 /** One plan, and one more after a write found the method changed under it. */
 const MAX_PLAN_ATTEMPTS = 2;
+/**
+ * Re-reads of the attribute after successful writes. Two: a value that keeps changing faster than that is
+ * left to the run its next change triggers.
+ */
+const MAX_ATTRIBUTE_RECHECKS = 2;
+const ATTRIBUTE_CHANGED = 'attributeChangedDuringSync';
+
+/**
+ * After a write, the attribute as it is now, or undefined when it is what the write was planned from.
+ *
+ * Why: Graph's phone methods carry no ETag, so two runs syncing the same user (an HTTP batch and a queue
+ * message, say) can interleave as "A reads the old value, the attribute changes, B reads and writes the new
+ * value, A writes the old one". Each writer re-reading the attribute after its write closes that: the last
+ * writer sees the newest value and writes it if it differs (DESIGN.md §3: a change that arrives while a user
+ * is being synced is not lost). Costs one read per write, none for users that need no write.
+ *
+ * A permanent failure of the re-read (the user was just deleted, access revoked) keeps the write's outcome;
+ * a transient one throws, and the retried activity re-reads everything and converges.
+ */
+async function attributeSince(
+  graph: GraphGateway,
+  userId: string,
+  source: SourceAttribute,
+  policy: SyncUserInput['policy'],
+  planned: NormalizedPhone,
+  call: GraphCallOptions,
+): Promise<{ raw: string | null; attribute: NormalizedPhone } | undefined> {
+  const again = await settle(graph.getUser(userId, [source.select], call));
+  if (!again.ok) return undefined;
+  const raw = readSourceValue(again.value, source);
+  const attribute = normalizeForPolicy(raw, policy);
+  return sameAttribute(attribute, planned) ? undefined : { raw, attribute };
+}
+
+function sameAttribute(a: NormalizedPhone, b: NormalizedPhone): boolean {
+  if (a.kind === 'valid' || b.kind === 'valid')
+    return a.kind === 'valid' && b.kind === 'valid' && a.graph === b.graph;
+  return a.kind === b.kind;
+}
 
 async function write(
   graph: GraphGateway,

@@ -322,3 +322,93 @@ describe('syncUser: one user brought in line with the attribute (DESIGN.md §3)'
     expect(JSON.stringify(outcome)).not.toMatch(/1701234567|1609876543/);
   });
 });
+
+describe('syncUser: an attribute that changes while the user is synced is not lost (DESIGN.md §3)', () => {
+  const setAttribute = (graph: MemoryGraph, value: string | null): void => {
+    const user = graph.users.get(ID);
+    if (user !== undefined)
+      user.properties = { onPremisesExtensionAttributes: { extensionAttribute15: value } };
+  };
+  const operations = (graph: MemoryGraph): string[] => graph.calls.map((call) => call.operation);
+
+  it('re-reads the attribute after a write, and writes the newer value it finds', async () => {
+    // Another run read the new value and wrote it before this run's stale write landed: the re-read
+    // after the write sees the newer value, and this run puts it back.
+    const graph = tenant('0170 1234567');
+    graph.beforeNextWrite = () => setAttribute(graph, '0160 9876543');
+    const outcome = await sync(graph);
+    expect(outcome).toMatchObject({
+      outcome: 'created',
+      reason: 'attributeChangedDuringSync',
+      after: '+49 ********43',
+    });
+    expect(outcome.before).toBeUndefined();
+    expect(graph.methodsOf(ID)).toEqual([expect.objectContaining({ phoneNumber: GERMAN_OTHER })]);
+    expect(operations(graph)).toEqual([
+      'getUser',
+      'listPhoneMethods',
+      'createPhoneMethod',
+      'getUser',
+      'listPhoneMethods',
+      'updatePhoneMethod',
+      'getUser',
+    ]);
+  });
+
+  it('keeps "before" as the user had it before the run when it corrects its own write', async () => {
+    const graph = tenant('0170 1234567', [mobile('+44 7911123456')]);
+    graph.beforeNextWrite = () => setAttribute(graph, '0160 9876543');
+    expect(await sync(graph)).toMatchObject({
+      outcome: 'updated',
+      reason: 'attributeChangedDuringSync',
+      before: '+44 ********56',
+      after: '+49 ********43',
+    });
+  });
+
+  it('reports the write it made when the new value needs none (emptied, policy keep)', async () => {
+    const graph = tenant('0170 1234567');
+    graph.beforeNextWrite = () => setAttribute(graph, '');
+    const outcome = await sync(graph);
+    expect(outcome).toMatchObject({ outcome: 'created', reason: 'attributeChangedDuringSync' });
+    expect(outcome.detail).toMatch(/needs no write \(attributeEmptyKeep\)/);
+    expect(graph.writes()).toBe(1);
+  });
+
+  it('costs one read per write, and nothing for a user that needs no write', async () => {
+    const written = tenant('0170 1234567');
+    expect(await sync(written)).toMatchObject({ outcome: 'created', reason: 'methodMissing' });
+    expect(operations(written)).toEqual(['getUser', 'listPhoneMethods', 'createPhoneMethod', 'getUser']);
+    const inSync = tenant('0170 1234567', [mobile(GERMAN)]);
+    expect(await sync(inSync)).toMatchObject({ outcome: 'unchanged' });
+    expect(operations(inSync)).toEqual(['getUser', 'listPhoneMethods']);
+    const dryRun = tenant('0170 1234567');
+    expect(await sync(dryRun, {}, { dryRun: true })).toMatchObject({ outcome: 'wouldCreate' });
+    expect(operations(dryRun)).toEqual(['getUser', 'listPhoneMethods']);
+  });
+
+  it('stops re-checking a value that keeps changing, after three writes', async () => {
+    const graph = tenant('0170 1234567');
+    const values = ['0160 9876543', '0170 1234567', '0160 9876543', '0170 1234567'];
+    const flip = (): void => {
+      setAttribute(graph, values.shift() ?? null);
+      graph.beforeNextWrite = flip;
+    };
+    graph.beforeNextWrite = flip;
+    expect(await sync(graph)).toMatchObject({ reason: 'attributeChangedDuringSync' });
+    expect(graph.writes()).toBe(3);
+  });
+
+  it('keeps the outcome of its write when the re-read finds the user gone', async () => {
+    const graph = tenant('0170 1234567');
+    graph.beforeNextWrite = () => graph.fail('getUser', 'notFound', 1, 'Request_ResourceNotFound');
+    expect(await sync(graph)).toMatchObject({ outcome: 'created', reason: 'methodMissing' });
+  });
+
+  it('throws on a transient failure of the re-read, so the retried activity re-checks everything', async () => {
+    const graph = tenant('0170 1234567');
+    graph.beforeNextWrite = () => graph.fail('getUser', 'transient', 1, 'serviceUnavailable');
+    await expect(sync(graph)).rejects.toSatisfy(isGraphRequestError);
+    expect(await sync(graph)).toMatchObject({ outcome: 'unchanged' });
+  });
+});
