@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  appSettingsFrom,
   type EmulatorOptions,
   type GraphAuthMode,
   type RunningEmulator,
@@ -157,11 +158,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const emulator = await startGraphEmulator({ stateDir: join(dataDir, 'emulator'), ...options.emulator });
   try {
-    const productSettings = Object.fromEntries(
-      Object.entries(emulator.productSettings(options.authMode ?? 'managedIdentity')).filter(
-        (entry): entry is [string, string] => entry[1] !== undefined,
-      ),
-    );
+    const productSettings = appSettingsFrom(emulator.productSettings(options.authMode ?? 'managedIdentity'));
     const settings: Record<string, string> = {
       ...LOCAL_DEFAULT_SETTINGS,
       ...productSettings,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateTenantSeed } from '../graph-emulator';
 import { PROJECT_ROOT, startLocalStack } from '../localStack';
+import { percentile, round, runBenchmark } from './figures';
 
 /**
  * Benchmark (not a test): one run of the whole product over a generated tenant through the local host,
@@ -89,12 +90,6 @@ function invocationDurations(log: string, functionName: string): number[] {
   return [...log.matchAll(pattern)].map((match) => Number(match[1]));
 }
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-}
-
 /** Peak resident set of a process (Linux `VmHWM`), in MB. */
 function peakRssMb(pid: number | undefined): number | null {
   if (pid === undefined) return null;
@@ -106,13 +101,4 @@ function peakRssMb(pid: number | undefined): number | null {
   }
 }
 
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
-});
+runBenchmark(main);

@@ -3,14 +3,15 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  type RunningEmulator,
+  appSettingsFrom,
+  exportManagedIdentityEndpoint,
   type TenantSeed,
   ensureCertificateAuthority,
   generateTenantSeed,
   startGraphEmulator,
 } from '../graph-emulator';
-import { type RequestLogEntry } from '../graph-emulator/log/requestLog';
 import { PROJECT_ROOT, startLocalStack } from '../localStack';
+import { percentile, round, runBenchmark } from './figures';
 import { loadConfig } from '../../lib/config';
 import { createGraphGateway } from '../../lib/graph/createGraphGateway';
 import { createLogger } from '../../lib/log';
@@ -132,7 +133,7 @@ async function productRun(seed: TenantSeed, caDir: string): Promise<ProductFigur
     if (view.runtimeStatus !== 'Completed' || view.summary === null)
       throw new Error(`run ended ${view.runtimeStatus}`);
 
-    const log = await wholeRequestLog(stack.emulator);
+    const log = await stack.emulator.control.allRequests();
     const graph = log.filter((entry) => entry.channel === 'graph' || entry.channel === 'batchItem');
     const writes = graph
       .filter(
@@ -167,16 +168,8 @@ async function runbookRun(
 ): Promise<{ users: number; ms: number }> {
   const emulator = await startGraphEmulator({ seed, latency: 'realistic', stateDir: caDir });
   try {
-    const settings = Object.fromEntries(
-      Object.entries(emulator.productSettings('managedIdentity')).filter(
-        (entry): entry is [string, string] => entry[1] !== undefined,
-      ),
-    );
-    // ManagedIdentityCredential reads its endpoint from the process environment.
-    for (const name of ['IDENTITY_ENDPOINT', 'IDENTITY_HEADER']) {
-      const value = settings[name];
-      if (value !== undefined) process.env[name] = value;
-    }
+    const settings = appSettingsFrom(emulator.productSettings('managedIdentity'));
+    exportManagedIdentityEndpoint(settings);
     const config = loadConfig(settings);
     const gateway = createGraphGateway(config.graph);
     const silent = createLogger({ debug: () => {}, info: () => {}, warn: () => {}, error: () => {} });
@@ -205,17 +198,6 @@ async function runbookRun(
   }
 }
 
-async function wholeRequestLog(emulator: RunningEmulator): Promise<RequestLogEntry[]> {
-  const all: RequestLogEntry[] = [];
-  let since = 0;
-  for (;;) {
-    const page = await emulator.control.requests({ since, limit: 1_000 });
-    if (page.length === 0) return all;
-    all.push(...page);
-    since = page[page.length - 1]?.seq ?? since;
-  }
-}
-
 function rateOver(times: number[]): number {
   const first = times[0];
   const last = times[times.length - 1];
@@ -237,8 +219,7 @@ function steadyRate(times: number[]): number {
   }
   const middle = Array.from(buckets, (count) => count ?? 0).slice(2, -2);
   if (middle.length === 0) return rateOver(times);
-  const sorted = [...middle].sort((a, b) => a - b);
-  return (sorted[Math.floor(sorted.length / 2)] ?? 0) / (BUCKET_MS / 1000);
+  return percentile(middle, 0.5) / (BUCKET_MS / 1000);
 }
 
 /** The most writes any window of `windowMs` holds: what a sliding-window quota counter would see. */
@@ -252,13 +233,4 @@ function maxInWindow(times: number[], windowMs: number): number {
   return worst;
 }
 
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
-});
+runBenchmark(main);

@@ -40,3 +40,4 @@ export { generateTenantSeed, writeGeneratedSeed, type GenerateTenantOptions } fr
 export { PHONE_METHOD_IDS } from './store/users';
 export { maskPhoneNumbersInText } from './core/masking';
 export { ensureCertificateAuthority } from './entra/tls';
+export { appSettingsFrom, exportManagedIdentityEndpoint } from './appSettings';

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type GraphAuthMode, type RunningEmulator, startGraphEmulator } from '../../dev/graph-emulator';
+import {
+  appSettingsFrom,
+  exportManagedIdentityEndpoint,
+  type GraphAuthMode,
+  type RunningEmulator,
+  startGraphEmulator,
+} from '../../dev/graph-emulator';
 import { loadConfig } from '../../lib/config';
 import { createGraphGateway } from '../../lib/graph/createGraphGateway';
 import { type GraphRequestError, isGraphRequestError } from '../../lib/graph/errors';
@@ -28,15 +34,8 @@ function settingsFor(
   overrides: Record<string, string> = {},
   env: Record<string, string> = {},
 ): GraphSettings {
-  const product = Object.fromEntries(
-    Object.entries(emulator.productSettings(mode)).filter(
-      (entry): entry is [string, string] => entry[1] !== undefined,
-    ),
-  );
-  // ManagedIdentityCredential reads IDENTITY_ENDPOINT/IDENTITY_HEADER from the process environment.
-  for (const name of ['IDENTITY_ENDPOINT', 'IDENTITY_HEADER']) {
-    if (product[name] !== undefined) process.env[name] = product[name];
-  }
+  const product = appSettingsFrom(emulator.productSettings(mode));
+  exportManagedIdentityEndpoint(product);
   const settings = loadConfig({ ...product, ...env }).graph;
   // A distinct base URL path per gateway keeps the process-wide throttle state of one test from another.
   isolation += 1;

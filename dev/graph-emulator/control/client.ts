@@ -118,6 +118,18 @@ export class EmulatorControlClient {
     return page.value;
   }
 
+  /** The whole log still held (oldest first), read page by page. */
+  async allRequests(): Promise<RequestLogEntry[]> {
+    const all: RequestLogEntry[] = [];
+    for (let since = 0; ;) {
+      const page = await this.requests({ since, limit: 1_000 });
+      const last = page.at(-1);
+      if (last === undefined) return all;
+      all.push(...page);
+      since = last.seq;
+    }
+  }
+
   async lastRequestSeq(): Promise<number> {
     return (await this.call<{ lastSeq: number }>('GET', '/requests?limit=0')).lastSeq;
   }
