@@ -127,10 +127,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     logger,
     durableClientData: () => clientDataJson,
     onInvocation: options.onInvocation,
-    functionTimeout:
-      hostJson.functionTimeoutMs === undefined
-        ? undefined
-        : { ms: hostJson.functionTimeoutMs, text: hostJson.functionTimeoutText ?? '' },
+    functionTimeout: hostJson.functionTimeout,
   });
   const defaultConcurrency = 10 * Math.max(1, cpus().length);
   const engine = new DurableEngine({

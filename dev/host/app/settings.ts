@@ -67,12 +67,16 @@ export interface HostJsonSettings {
   maxConcurrentActivityFunctions: number | undefined;
   maxConcurrentOrchestratorFunctions: number | undefined;
   /**
-   * host.json `functionTimeout` in ms; undefined when absent or `-1` (unbounded, as on Premium and Dedicated
-   * plans). Core Tools does not apply a plan's default locally either, so neither does this host.
+   * host.json `functionTimeout`: `ms`, and `text` as written for the host's messages ("Timeout value of
+   * 00:05:00 ..."); undefined when absent or `-1` (unbounded, as on Premium and Dedicated plans). Core Tools
+   * does not apply a plan's default locally either, so neither does this host.
    */
-  functionTimeoutMs: number | undefined;
-  /** The setting as written, for the host's messages ("Timeout value of 00:05:00 ..."). */
-  functionTimeoutText: string | undefined;
+  functionTimeout: FunctionTimeout | undefined;
+}
+
+export interface FunctionTimeout {
+  readonly ms: number;
+  readonly text: string;
 }
 
 export function readHostJson(appDir: string, env: NodeJS.ProcessEnv = process.env): HostJsonSettings {
@@ -83,7 +87,7 @@ export function readHostJson(appDir: string, env: NodeJS.ProcessEnv = process.en
   const durable = isRecord(extensions) ? extensions['durableTask'] : undefined;
   const prefixValue = isRecord(http) ? http['routePrefix'] : undefined;
   const timeoutValue = isRecord(parsed) ? parsed['functionTimeout'] : undefined;
-  const functionTimeoutMs = parseFunctionTimeout(timeoutValue, path);
+  const timeoutMs = parseFunctionTimeout(timeoutValue, path);
   const hubValue = isRecord(durable) ? durable['hubName'] : undefined;
   return {
     routePrefix: typeof prefixValue === 'string' ? prefixValue.replace(/^\/+|\/+$/g, '') : 'api',
@@ -98,8 +102,7 @@ export function readHostJson(appDir: string, env: NodeJS.ProcessEnv = process.en
     maxConcurrentOrchestratorFunctions: positiveInteger(
       isRecord(durable) ? durable['maxConcurrentOrchestratorFunctions'] : undefined,
     ),
-    functionTimeoutMs,
-    functionTimeoutText: functionTimeoutMs === undefined ? undefined : String(timeoutValue),
+    functionTimeout: timeoutMs === undefined ? undefined : { ms: timeoutMs, text: String(timeoutValue) },
   };
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FunctionInfo } from '../app/functionCatalog';
+import type { FunctionTimeout } from '../app/settings';
 import type { CoreRegistry } from '../core/coreModule';
 import type {
   CoreInvocationContext,
@@ -55,10 +56,13 @@ export interface InvokerOptions {
   readonly durableClientData: () => string;
   readonly onInvocation?: (record: InvocationRecord) => void;
   /** host.json `functionTimeout`: `ms` enforced, `text` as written (for the messages). */
-  readonly functionTimeout?: { readonly ms: number; readonly text: string };
+  readonly functionTimeout?: FunctionTimeout | undefined;
 }
 
-type Settled<T> = { kind: 'value'; value: T } | { kind: 'threw'; error: unknown } | { kind: 'timedOut' };
+type Settled<T> =
+  | { kind: 'value'; value: T }
+  | { kind: 'threw'; error: unknown }
+  | { kind: 'timedOut'; limit: FunctionTimeout };
 
 /** What the real host throws when an invocation outlives `functionTimeout`. */
 export class FunctionTimeoutError extends Error {
@@ -155,12 +159,11 @@ export class Invoker {
         const ran = await this.settle(model.invokeFunction(context, inputs, callback));
         if (ran.kind === 'timedOut') {
           timedOut = true;
-          const timeout = this.options.functionTimeout;
-          error = new FunctionTimeoutError(timeout?.text ?? '', fn.name);
+          error = new FunctionTimeoutError(ran.limit.text, fn.name);
           failed = true;
           logger.log(
             'error',
-            `Timeout value of ${timeout?.text ?? ''} exceeded by function 'Functions.${fn.name}' (Id: '${invocationId}'). Initiating cancellation.`,
+            `Timeout value of ${ran.limit.text} exceeded by function 'Functions.${fn.name}' (Id: '${invocationId}'). Initiating cancellation.`,
           );
           logger.log(
             'warn',
@@ -178,15 +181,15 @@ export class Invoker {
         coreContext.state = undefined;
       }
       // A timed-out invocation is abandoned as the host abandons it: no post-invocation hooks, no response.
-      if (timedOut) throw error;
-
-      const post = this.hookContext(hookData, context, { inputs, result, error: failed ? error : null });
-      await this.runHooks('postInvocation', post, coreContext, 'postInvocationHooks');
-      // As in the worker: a post hook may swallow the error or replace the result.
-      result = post['result'];
-      error = post['error'];
-      failed = error !== null && error !== undefined;
-      if (!failed) response = await model.getResponse(context, result);
+      if (!timedOut) {
+        const post = this.hookContext(hookData, context, { inputs, result, error: failed ? error : null });
+        await this.runHooks('postInvocation', post, coreContext, 'postInvocationHooks');
+        // As in the worker: a post hook may swallow the error or replace the result.
+        result = post['result'];
+        error = post['error'];
+        failed = error !== null && error !== undefined;
+        if (!failed) response = await model.getResponse(context, result);
+      }
     } catch (caught) {
       error = caught;
       failed = true;
@@ -221,7 +224,7 @@ export class Invoker {
     if (limit === undefined) return settled;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<Settled<T>>((resolve) => {
-      timer = setTimeout(() => resolve({ kind: 'timedOut' }), limit.ms);
+      timer = setTimeout(() => resolve({ kind: 'timedOut', limit }), limit.ms);
     });
     return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
   }
