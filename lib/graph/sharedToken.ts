@@ -1,13 +1,5 @@
 import { type AccessToken, type GetTokenOptions, type TokenCredential } from '@azure/identity';
 
-/**
- * One token for all concurrent callers. A fan-out starts dozens of activities at once; without this each
- * of them misses the credential's cache before the first token arrives and asks Entra for its own
- * (seen against the emulator: 64 token requests for 95 Graph calls). Here concurrent callers share the
- * request in flight, and a token is reused until `refreshBeforeMs` before it expires. A request pending for
- * longer than `maxPendingMs`, or one a caller abandoned through its abort signal, is no longer handed to
- * newcomers.
- */
 /** A shared credential that can also be told its request in flight was given up on. */
 export interface SharedTokenCredential extends TokenCredential {
   /**
@@ -18,6 +10,14 @@ export interface SharedTokenCredential extends TokenCredential {
   abandonPending(): void;
 }
 
+/**
+ * One token for all concurrent callers. A fan-out starts dozens of activities at once; without this each
+ * of them misses the credential's cache before the first token arrives and asks Entra for its own
+ * (seen against the emulator: 64 token requests for 95 Graph calls). Here concurrent callers share the
+ * request in flight, and a token is reused until `refreshBeforeMs` before it expires. A request pending for
+ * longer than `maxPendingMs`, or one a caller abandoned (through its abort signal, or `abandonPending`),
+ * is no longer handed to newcomers.
+ */
 export function sharedToken(
   credential: TokenCredential,
   {

@@ -25,12 +25,10 @@ export async function syncUser(input: SyncUserInput, graph: GraphGateway, log: L
   const source = parseSourceAttribute(policy.sourceAttribute);
   if (!source.ok) throw new Error(`invalid source attribute in run policy: ${source.error}`);
 
-  const found = await settle(graph.getUser(user, [source.value.select], call));
+  const found = await readAttribute(graph, user, source.value, policy, call);
   if (!found.ok) return permanentFailure(user, undefined, found.error, 'reading the user');
-  const userId = found.value.id;
-
-  let raw = readSourceValue(found.value, source.value);
-  let attribute = normalizeForPolicy(raw, policy);
+  const { userId } = found.value;
+  let { raw, attribute } = found.value;
 
   // Neither an invalid attribute nor "empty, keep" can lead to a write: spare Graph the method read.
   const methodsNeeded =
@@ -90,13 +88,10 @@ export async function syncUser(input: SyncUserInput, graph: GraphGateway, log: L
     if (written.ok) {
       const done = { create: 'created', update: 'updated', remove: 'removed' } as const;
       log.info('user written', { runId: input.runId, user, outcome: done[plan.action], reason: plan.reason });
-      const { before } = base;
       // Created, then corrected to the newer value: for this run the method was still created.
       const net = earlier?.outcome === 'created' && plan.action === 'update' ? 'created' : done[plan.action];
       const outcome: UserOutcome = {
-        user,
-        userId,
-        ...(before === undefined ? {} : { before }),
+        ...base,
         outcome: net,
         reason: earlier === undefined ? plan.reason : ATTRIBUTE_CHANGED,
         ...maskedAfter(plan),
@@ -161,11 +156,23 @@ async function attributeSince(
   planned: NormalizedPhone,
   call: GraphCallOptions,
 ): Promise<{ raw: string | null; attribute: NormalizedPhone } | undefined> {
-  const again = await settle(graph.getUser(userId, [source.select], call));
-  if (!again.ok) return undefined;
-  const raw = readSourceValue(again.value, source);
-  const attribute = normalizeForPolicy(raw, policy);
-  return sameAttribute(attribute, planned) ? undefined : { raw, attribute };
+  const again = await readAttribute(graph, userId, source, policy, call);
+  if (!again.ok || sameAttribute(again.value.attribute, planned)) return undefined;
+  return again.value;
+}
+
+/** Reads the user's source attribute (`$select`-ed) and normalizes it under the policy. */
+async function readAttribute(
+  graph: GraphGateway,
+  userKey: string,
+  source: SourceAttribute,
+  policy: SyncUserInput['policy'],
+  call: GraphCallOptions,
+): Promise<Settled<{ userId: string; raw: string | null; attribute: NormalizedPhone }>> {
+  const found = await settle(graph.getUser(userKey, [source.select], call));
+  if (!found.ok) return found;
+  const raw = readSourceValue(found.value, source);
+  return { ok: true, value: { userId: found.value.id, raw, attribute: normalizeForPolicy(raw, policy) } };
 }
 
 function sameAttribute(a: NormalizedPhone, b: NormalizedPhone): boolean {
