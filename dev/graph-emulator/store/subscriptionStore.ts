@@ -5,14 +5,9 @@ export const MAX_USER_SUBSCRIPTION_MINUTES = 41_760;
 /** Per app+tenant quota for Entra resources (English docs; graph.md §7.1). */
 export const MAX_SUBSCRIPTIONS_PER_APP = 100;
 
-export interface Subscription {
+/** A stored subscription: what was asked for, plus what the service keeps about it. */
+export interface Subscription extends NewSubscription {
   id: string;
-  resource: string;
-  changeType: string;
-  clientState: string | null;
-  notificationUrl: string;
-  lifecycleNotificationUrl: string | null;
-  expirationDateTime: string;
   applicationId: string;
   creatorId: string;
   /** Delivery paused until the app reauthorizes or renews (lifecycle: reauthorizationRequired). */
