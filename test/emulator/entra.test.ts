@@ -33,6 +33,15 @@ function options() {
   };
 }
 
+/** A raw form POST to the tenant's v2.0 token endpoint, as MSAL sends it. */
+function postToken(tenant: string, form: Record<string, string>): ReturnType<typeof requestUrl> {
+  return requestUrl(`${g.emulator.authorityHost}/${tenant}/oauth2/v2.0/token`, 'POST', {
+    ca: g.emulator.caCertificatePem,
+    rawBody: new URLSearchParams(form).toString(),
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+  });
+}
+
 async function phoneMethodsWith(token: string): Promise<number> {
   return (await g.call('GET', '/users/ben.mueller@contoso.com/authentication/phoneMethods', { token }))
     .status;
@@ -57,10 +66,10 @@ describe('§9.2 discovery documents', () => {
   });
 
   it('§9.2 an unknown tenant is AADSTS90002', async () => {
-    const res = await requestUrl(`${g.emulator.authorityHost}/not-a-tenant/oauth2/v2.0/token`, 'POST', {
-      ca: g.emulator.caCertificatePem,
-      rawBody: 'grant_type=client_credentials&client_id=x&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    const res = await postToken('not-a-tenant', {
+      grant_type: 'client_credentials',
+      client_id: 'x',
+      scope: 'https://graph.microsoft.com/.default',
     });
     expect(res.status).toBe(400);
     expect(res.body.error_codes).toEqual([90002]);
@@ -146,40 +155,24 @@ describe('§9.1 client credentials', () => {
 
   it('§9.1 a scope without /.default is invalid_scope', async () => {
     const c = g.emulator.credentials.clientSecret!;
-    const res = await requestUrl(
-      `${g.emulator.authorityHost}/${g.emulator.tenantId}/oauth2/v2.0/token`,
-      'POST',
-      {
-        ca: g.emulator.caCertificatePem,
-        rawBody: new URLSearchParams({
-          grant_type: 'client_credentials',
-          client_id: c.clientId,
-          client_secret: c.clientSecret,
-          scope: 'https://graph.microsoft.com/User.Read.All',
-        }).toString(),
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      },
-    );
+    const res = await postToken(g.emulator.tenantId, {
+      grant_type: 'client_credentials',
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      scope: 'https://graph.microsoft.com/User.Read.All',
+    });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_scope');
   });
 
   it('§9.1 the raw response has token_type, expires_in, ext_expires_in and a signed JWT', async () => {
     const c = g.emulator.credentials.readOnly!;
-    const res = await requestUrl(
-      `${g.emulator.authorityHost}/contoso.onmicrosoft.com/oauth2/v2.0/token`,
-      'POST',
-      {
-        ca: g.emulator.caCertificatePem,
-        rawBody: new URLSearchParams({
-          grant_type: 'client_credentials',
-          client_id: c.clientId,
-          client_secret: c.clientSecret,
-          scope: 'https://graph.microsoft.com/.default',
-        }).toString(),
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      },
-    );
+    const res = await postToken('contoso.onmicrosoft.com', {
+      grant_type: 'client_credentials',
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      scope: 'https://graph.microsoft.com/.default',
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599 });
     expect(claims(res.body.access_token).roles).toEqual(['User.Read.All']);
@@ -252,16 +245,12 @@ describe('§9.1/§9.4 password (ROPC) grant', () => {
   it('§9.1 ROPC on /common is invalid_request; scopes the app was not consented for are consent_required', async () => {
     const p = g.emulator.credentials.password!;
     const post = (tenant: string, scope: string) =>
-      requestUrl(`${g.emulator.authorityHost}/${tenant}/oauth2/v2.0/token`, 'POST', {
-        ca: g.emulator.caCertificatePem,
-        rawBody: new URLSearchParams({
-          grant_type: 'password',
-          client_id: p.clientId,
-          username: p.username,
-          password: p.password,
-          scope,
-        }).toString(),
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      postToken(tenant, {
+        grant_type: 'password',
+        client_id: p.clientId,
+        username: p.username,
+        password: p.password,
+        scope,
       });
     const common = await post('common', 'https://graph.microsoft.com/.default');
     expect(common.status).toBe(400);
