@@ -21,6 +21,7 @@ export default tseslint.config(
       'functions/**/*.ts',
       'orchestrations/**/*.ts',
       'activities/**/*.ts',
+      'cli/**/*.ts',
       'dev/**/*.ts',
     ],
     extends: [tseslint.configs.recommendedTypeChecked],
