@@ -9,7 +9,12 @@ import { redactPhoneNumbers } from '../phone/mask';
  */
 export const DEFAULT_MAX_ECHO_CHARS = 120;
 const ELLIPSIS = '...';
-const LONG_DIGIT_RUN = /\p{Nd}{6,}/gu;
+/**
+ * Digits joined by anything a number is written with (spaces of any kind, `()./-`, invisible format
+ * characters, `%20`), however many in a row. Commas are not in it: counts are printed `16,777,216`.
+ */
+const DIGIT_GROUPS = /\p{Nd}(?:[\p{Nd}\s().\-/\u2010-\u2015\u2212\p{Cf}]|%20)*\p{Nd}/gu;
+const MIN_FLAGGED_DIGITS = 6;
 
 /** Shortens `text` to at most `maxChars` code units (surrogate pairs kept whole) and masks it. */
 export function safeEcho(text: string, maxChars: number = DEFAULT_MAX_ECHO_CHARS): string {
@@ -25,17 +30,25 @@ export function truncate(text: string, maxChars: number): string {
   return text.slice(0, end) + ELLIPSIS;
 }
 
-/** `abc4917012345678` → `abc**************78`: every digit of a long run but the last two. */
+/**
+ * `abc4917012345678` → `abc***********78`, `+49 (170)  1234567` → `+** (***)  *****67`: every digit of a
+ * run of 6 or more (separators between them allowed) but the last two; the separators stay.
+ */
 export function maskLongDigitRuns(text: string): string {
-  return text.replace(LONG_DIGIT_RUN, (run) => {
-    const chars = [...run];
-    return '*'.repeat(chars.length - 2) + chars.slice(-2).join('');
+  return text.replace(DIGIT_GROUPS, (run) => {
+    const digitCount = run.match(/\p{Nd}/gu)?.length ?? 0;
+    if (digitCount < MIN_FLAGGED_DIGITS) return run;
+    let left = digitCount;
+    return run.replace(/\p{Nd}/gu, (digit) => (--left < 2 ? digit : '*'));
   });
 }
 
 /** Whether the privacy guard would still find something to mask (tests and the answer's final check). */
 export function hasLongDigitRun(text: string): boolean {
-  return /\p{Nd}{6,}/u.test(text);
+  for (const run of text.matchAll(DIGIT_GROUPS)) {
+    if ((run[0].match(/\p{Nd}/gu)?.length ?? 0) >= MIN_FLAGGED_DIGITS) return true;
+  }
+  return false;
 }
 
 /** `16777216` → `16,777,216`: byte counts and positions in answers, readable and never a 6-digit run. */
