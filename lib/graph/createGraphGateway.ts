@@ -77,6 +77,7 @@ export function createGraphGateway(settings: GraphSettings, deps: GatewayDeps = 
     requestTimeoutMs: settings.requestTimeoutMs,
     gate: throttle.gate,
     writeLimiter: throttle.writeLimiter,
+    pacer: throttle.pacer,
     now: deps.now ?? Date.now,
     sleep: deps.sleep ?? defaultSleep,
     random: deps.random ?? Math.random,
