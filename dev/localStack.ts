@@ -10,6 +10,7 @@ import {
   startGraphEmulator,
 } from './graph-emulator';
 import { findPackageRoot } from './graph-emulator/packageRoot';
+import { type RunningAzurite, startAzurite } from './azurite';
 import { SyncClient } from './syncClient';
 
 /**
@@ -38,6 +39,8 @@ export interface LocalStackOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Where the host's stdout/stderr go: inherited (interactive) or captured (tests). */
   output?: 'inherit' | 'capture';
+  /** Azurite (blob storage for the run reports): in memory unless `persist` (kept in `<dataDir>/azurite`). */
+  azurite?: { persist?: boolean };
 }
 
 /** Settings every local run uses unless overridden: the demo tenant's conventions. */
@@ -139,6 +142,8 @@ export class HostProcess {
 
 export interface LocalStack {
   emulator: RunningEmulator;
+  /** Blob storage of the run reports. */
+  azurite: RunningAzurite;
   host: HostProcess;
   /** The app settings the host was started with (product + emulator). */
   settings: Record<string, string>;
@@ -156,11 +161,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (options.keepState !== true) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
 
-  const emulator = await startGraphEmulator({ stateDir: join(dataDir, 'emulator'), ...options.emulator });
+  const azurite = await startAzurite({
+    location: options.azurite?.persist === true ? join(dataDir, 'azurite') : undefined,
+  });
+  let emulator: RunningEmulator;
+  try {
+    emulator = await startGraphEmulator({ stateDir: join(dataDir, 'emulator'), ...options.emulator });
+  } catch (error) {
+    await azurite.stop();
+    throw error;
+  }
   try {
     const productSettings = appSettingsFrom(emulator.productSettings(options.authMode ?? 'managedIdentity'));
     const settings: Record<string, string> = {
       ...LOCAL_DEFAULT_SETTINGS,
+      // The app's storage account, as Core Tools' local.settings.json names it; the reports live there.
+      AzureWebJobsStorage: azurite.connectionString,
       ...productSettings,
       ...options.settings,
     };
@@ -190,6 +206,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       host.ready.keys.functionKeys[name]?.['default'] ?? host.ready.keys.hostKeys['default'] ?? '';
     return {
       emulator,
+      azurite,
       host,
       settings,
       functionKey: (name) =>
@@ -204,10 +221,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       stop: async () => {
         await host.stop();
         await emulator.stop();
+        await azurite.stop();
       },
     };
   } catch (error) {
     await emulator.stop();
+    await azurite.stop();
     throw error;
   }
 }
