@@ -181,14 +181,22 @@ function safeTarget(url: string | undefined): string {
 }
 
 /**
- * Answers without reading (the rest of) the body: the connection is closed after the answer, so a
- * 100 MB body that was refused is never read to keep the connection alive.
+ * Answers without reading (the rest of) the body, and closes the connection after the answer the way
+ * Kestrel and IIS do ("lingering close"): send the answer, half-close, keep reading and discarding for
+ * LINGER_MS, then close. Closing at once would make the kernel reset a connection the caller is still
+ * writing to, and a reset can discard the answer before the caller reads it.
  */
 function refuse(res: ServerResponse, response: HostResponse): void {
-  if (res.req.complete) return writeResponse(res, response);
+  const req = res.req;
+  if (req.complete) return writeResponse(res, response);
+  const socket = req.socket;
+  // Node calls destroySoon() after a `Connection: close` answer; make it a half-close with a linger.
+  socket.destroySoon = function lingeringClose(this: typeof socket): void {
+    this.end();
+    setTimeout(() => this.destroy(), LINGER_MS).unref();
+  };
+  req.resume();
   writeResponse(res, { ...response, headers: { ...response.headers, connection: 'close' } });
-  const socket = res.req.socket;
-  res.once('finish', () => setTimeout(() => socket.destroy(), LINGER_MS).unref());
 }
 
 function resolve(deps: HostServerDeps, routes: HttpRoute[], request: HostRequest): Resolved {
