@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { renameSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startHost, type RunningHost } from './index';
 import { describeError } from './invoke/invoker';
@@ -146,11 +146,14 @@ function printBanner(host: RunningHost): void {
     `Local Functions host listening on ${host.url} (task hub '${host.hubName}', data ${host.dataDir})`,
   );
   if (host.enforceKeys) {
+    // Terminal scrollback and CI logs outlive the session: show which key, and where to read it in full.
     lines.push(
-      'Keys are enforced (pass ?code=<key> or the x-functions-key header; --no-enforce-keys relaxes this):',
+      'Keys are enforced (pass ?code=<key> or the x-functions-key header; --no-enforce-keys relaxes this).',
     );
-    lines.push(`  master key:       ${host.keys.masterKey}`);
-    for (const [name, key] of Object.entries(host.keys.hostKeys)) lines.push(`  host key ${name}: ${key}`);
+    lines.push(`Full keys: ${join(host.dataDir, 'host-keys.json')} (and the --ready-file, when given)`);
+    lines.push(`  master key:       ${keyHint(host.keys.masterKey)}`);
+    for (const [name, key] of Object.entries(host.keys.hostKeys))
+      lines.push(`  host key ${name}: ${keyHint(key)}`);
   } else {
     lines.push('Keys are NOT enforced (--no-enforce-keys).');
   }
@@ -170,10 +173,7 @@ function printBanner(host: RunningHost): void {
       const route = typeof fn.trigger['route'] === 'string' ? fn.trigger['route'] : fn.name;
       const methods = Array.isArray(fn.trigger['methods']) ? fn.trigger['methods'].join(',') : 'ANY';
       const level = typeof fn.trigger['authLevel'] === 'string' ? fn.trigger['authLevel'] : 'function';
-      const key =
-        host.enforceKeys && level === 'function'
-          ? `?code=${host.keys.functionKeys[fn.name]?.['default'] ?? ''}`
-          : '';
+      const key = host.enforceKeys && level === 'function' ? '?code=<function key>' : '';
       lines.push(`  ${fn.name}: [${methods}] ${host.apiUrl}/${route}${key}  (authLevel ${level})`);
     } else if (fn.kind === 'orchestration' || fn.kind === 'activity' || fn.kind === 'entity') {
       lines.push(`  ${fn.name}: ${fn.triggerType}`);
@@ -191,6 +191,12 @@ function printBanner(host: RunningHost): void {
     `Durable management API: ${host.url}/runtime/webhooks/durabletask/instances (system key required when enforced)`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** `abcd…` (40 chars): enough to tell keys apart, not enough to use one. */
+function keyHint(key: string | undefined): string {
+  if (key === undefined || key === '') return '(none)';
+  return `${key.slice(0, 4)}… (${key.length} chars)`;
 }
 
 void main();

@@ -13,7 +13,8 @@ import { DurableStore } from './durable/store';
 import { DURABLE_SYSTEM_KEY, loadKeys, type HostKeys, type KeysInput } from './http/keys';
 import { createHostServer } from './http/server';
 import { describeError, Invoker, type InvocationRecord } from './invoke/invoker';
-import { createConsoleLogger, type HostLogger } from './logger';
+import { createConsoleLogger, redactingLogger, type HostLogger } from './logger';
+import type { BodyLimits } from './http/bodyGuard';
 import { TriggerDispatcher, type DispatchOptions, type DispatchResult } from './triggers/dispatcher';
 import type { MessageSource } from './triggers/messageSource';
 import { TimerTriggerScheduler } from './triggers/timerTriggers';
@@ -54,6 +55,8 @@ export interface HostOptions {
   readonly maxConcurrentOrchestratorFunctions?: number;
   /** Default: console at `info` (one line per invocation). */
   readonly logger?: HostLogger;
+  /** Request body limits (size, minimum rate); Kestrel's defaults when absent. */
+  readonly bodyLimits?: BodyLimits;
   /** Plug-ins that feed non-HTTP triggers (e.g. a Service Bus bridge). */
   readonly messageSources?: readonly MessageSource[];
   /** Observer for every invocation (the benchmark uses it); never given bodies. */
@@ -87,7 +90,7 @@ export interface RunningHost {
 /** Starts the local host. Only one per process: the app is `require`d into this process. */
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const startedAt = Date.now();
-  const logger = options.logger ?? createConsoleLogger('info');
+  const logger = redactingLogger(options.logger ?? createConsoleLogger('info'));
   const appDir = resolve(options.appDir);
   const dataDir = resolve(options.dataDir ?? join(appDir, '.local', 'host'));
 
@@ -105,7 +108,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     else logger.log('debug', `[worker] ${message}`);
   };
   await loadAppEntryPoints(appDir, registry);
-  await registry.programmingModel?.getCapabilities({});
+  // `HttpUri`: the app enabled HTTP streaming and the library started its HTTP server for the host to forward to.
+  const capabilities = (await registry.programmingModel?.getCapabilities({})) ?? {};
+  const httpStreamUri = capabilities['HttpUri'];
   const catalog = buildCatalog(registry.functions.values());
   for (const fn of catalog.values()) {
     if (fn.error) logger.log('error', `Function '${fn.name}' is in error and will not run: ${fn.error}`);
@@ -169,6 +174,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     hostId,
     startedAt,
     whenReady,
+    httpStreamUri,
+    bodyLimits: options.bodyLimits,
   });
   const hostname = options.hostname ?? '127.0.0.1';
   await new Promise<void>((resolveListen, rejectListen) => {

@@ -2,6 +2,8 @@
  * The host's own log sink. Everything the host prints goes through one of these, so tests and the benchmark
  * can silence or capture it. The host never hands request or response bodies to a logger.
  */
+import { redactSecrets } from './logRedaction';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface HostLogger {
@@ -54,7 +56,7 @@ export function createConsoleLogger(minLevel: LogLevel = 'info'): HostLogger {
     log(level, message) {
       if (LEVEL_ORDER[level] < threshold) return;
       const stream = level === 'error' || level === 'warn' ? process.stderr : process.stdout;
-      pending.push({ stream, text: `[${new Date().toISOString()}] ${message}\n` });
+      pending.push({ stream, text: `[${new Date().toISOString()}] ${redactSecrets(message)}\n` });
       if (!scheduled) {
         scheduled = true;
         setImmediate(flush);
@@ -65,3 +67,11 @@ export function createConsoleLogger(minLevel: LogLevel = 'info'): HostLogger {
 }
 
 export const silentLogger: HostLogger = { log: () => undefined };
+
+/** Wraps any logger (a test's capture, a benchmark's) so that it, too, never receives a key. */
+export function redactingLogger(inner: HostLogger): HostLogger {
+  return {
+    log: (level, message) => inner.log(level, redactSecrets(message)),
+    ...(inner.flush ? { flush: () => inner.flush?.() } : {}),
+  };
+}

@@ -36,7 +36,10 @@ describe('local host CLI', () => {
     const info = await first.ready();
     const banner = first.output();
     expect(banner).toContain(`Local Functions host listening on ${info.url} (task hub 'testhub'`);
-    expect(banner).toContain(`master key:       ${info.keys.masterKey}`);
+    // Keys are hinted at, never printed whole: scrollback and CI logs outlive the session.
+    expect(banner).toContain(`master key:       ${info.keys.masterKey.slice(0, 4)}… (`);
+    expect(banner).not.toContain(info.keys.masterKey);
+    expect(banner).toContain(`Full keys: ${join(dataDir, 'host-keys.json')}`);
     expect(banner).toContain(
       `start: [POST] ${info.apiUrl}/orchestrators/{name}/{instanceId?}  (authLevel anonymous)`,
     );

@@ -21,6 +21,8 @@ export interface InvocationRequest {
   /** The trigger's entry; the durable client entry is added by the invoker when the function declares one. */
   readonly inputData: RpcParameterBinding[];
   readonly triggerMetadata?: Record<string, RpcTypedData>;
+  /** Set by the caller when something else must carry the same id (the HTTP stream's x-ms-invocation-id). */
+  readonly invocationId?: string;
   /** Shown in the invocation log line, e.g. "HTTP request", "Timer fired", "New queue message". */
   readonly reason: string;
 }
@@ -101,7 +103,7 @@ export class Invoker {
 
   async invoke(request: InvocationRequest): Promise<InvocationOutcome> {
     const { fn } = request;
-    const invocationId = randomUUID();
+    const invocationId = request.invocationId ?? randomUUID();
     const started = performance.now();
     const inputData = [...request.inputData];
     if (fn.durableClientBindingName) {
