@@ -130,6 +130,17 @@ describe('calls the extension refuses leave the instance Running, with a loud lo
     expect(ofType(history(id), EventType.TaskScheduled)[0]?.['Name']).toBe('SAYHELLO');
   });
 
+  it('sub-orchestrators and started orchestrators are found ignoring case too, keeping the name as given', async () => {
+    const id = host.durable.startNew({
+      name: 'PROBECALL',
+      input: JSON.stringify({ call: 'subOrchestrator', name: 'EchoChild', input: 5 }),
+    });
+    expect(await finalOutput(id)).toEqual({ winner: 'call', result: 5 });
+    expect(host.durable.getInstance(id)?.name).toBe('PROBECALL');
+    const childId = String(ofType(history(id), EventType.SubOrchestrationInstanceCreated)[0]?.['InstanceId']);
+    expect(host.durable.getInstance(childId)?.name).toBe('EchoChild');
+  });
+
   it('an unregistered sub-orchestrator (ext ThrowIfFunctionDoesNotExist, FunctionType.Orchestrator)', async () => {
     const id = startProbe({ call: 'subOrchestrator', name: 'noSuchOrchestrator', input: 1 });
     await expectDroppedLikeAzure(
