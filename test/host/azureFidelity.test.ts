@@ -193,6 +193,16 @@ describe('calls the extension refuses leave the instance Running, with a loud lo
 });
 
 describe('retries', () => {
+  it('maxNumberOfAttempts 0 makes no attempt and never completes (DTFx RetryInterceptor.Invoke loops retryCount < MaxNumberOfAttempts)', async () => {
+    const id = startProbe({
+      call: 'activityWithRetry',
+      name: 'sayHello',
+      input: 'never runs',
+      retry: { first: 1000, max: 0 },
+    });
+    await expectDroppedLikeAzure(id, 'maxNumberOfAttempts is 0');
+  });
+
   it('an exceeded retryTimeoutInMilliseconds stops the retries and leaves the instance Running (DTFx RetryInterceptor; durable-js#629)', async () => {
     // DTFx RetryInterceptor.ComputeNextDelay returns zero once CurrentUtcDateTime passes firstAttempt + RetryTimeout;
     // Invoke() then creates no timer and rethrows, and the shim drops the faulted task: the SDK's RetryableTask

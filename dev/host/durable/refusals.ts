@@ -153,6 +153,15 @@ function unknownFunctionRefusal(
 
 function retryIntervalRefusal(taskId: number, retry: RetryContext | undefined): Refusal | undefined {
   if (!retry) return undefined;
+  if (retry.options.maxNumberOfAttempts < 1) {
+    // DTFx RetryInterceptor.Invoke loops `retryCount < MaxNumberOfAttempts`: no attempt, nothing scheduled, and
+    // the .NET task completes without a result the shim would pass on. Not an exception, but the same outcome.
+    return {
+      taskId,
+      message: `maxNumberOfAttempts is ${retry.options.maxNumberOfAttempts}, so DTFx's RetryInterceptor makes no attempt at all`,
+      source: 'DTFx RetryInterceptor schedules nothing and the extension reports nothing back to JavaScript',
+    };
+  }
   const tooLong = (ms: number): boolean => ms > MAXIMUM_TIMER_INTERVAL_MS;
   const maxInterval = retry.options.maxRetryIntervalInMilliseconds ?? DEFAULT_MAX_RETRY_INTERVAL_MS;
   const parameter = tooLong(maxInterval)

@@ -75,6 +75,8 @@ describe('calls the Durable extension refuses', () => {
       "(Parameter 'MaxRetryInterval')",
     );
     expect(refusalOf(activity('sayHello', { ...first, attempt: 2 }), context())).toBeUndefined();
+    const none = { options: { ...options, maxNumberOfAttempts: 0 }, firstAttemptId: 4, attempt: 1 };
+    expect(refusalOf(activity('sayHello', none), context())?.message).toContain('makes no attempt');
     const exact = {
       options: { ...options, maxRetryIntervalInMilliseconds: sixDays },
       firstAttemptId: 4,
