@@ -884,7 +884,7 @@ export class DurableEngine {
       found.push(refusal);
       this.options.logger.log(
         'error',
-        `Durable: '${row.instanceId}' (${row.name}) will never finish: task ${refusal.taskId} was refused: ` +
+        `Durable: '${row.instanceId}' (${row.name}): task ${refusal.taskId} was refused and will never complete: ` +
           `${refusal.message}. In Azure ${refusal.source}: nothing is scheduled, the orchestrator is not told, ` +
           'and the instance stays Running. The local host does the same.',
       );
