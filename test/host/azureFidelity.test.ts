@@ -130,6 +130,17 @@ describe('calls the extension refuses leave the instance Running, with a loud lo
     expect(ofType(history(id), EventType.TaskScheduled)[0]?.['Name']).toBe('SAYHELLO');
   });
 
+  it('sub-orchestrators and started orchestrators are found ignoring case too, keeping the name as given', async () => {
+    const id = host.durable.startNew({
+      name: 'PROBECALL',
+      input: JSON.stringify({ call: 'subOrchestrator', name: 'EchoChild', input: 5 }),
+    });
+    expect(await finalOutput(id)).toEqual({ winner: 'call', result: 5 });
+    expect(host.durable.getInstance(id)?.name).toBe('PROBECALL');
+    const childId = String(ofType(history(id), EventType.SubOrchestrationInstanceCreated)[0]?.['InstanceId']);
+    expect(host.durable.getInstance(childId)?.name).toBe('EchoChild');
+  });
+
   it('an unregistered sub-orchestrator (ext ThrowIfFunctionDoesNotExist, FunctionType.Orchestrator)', async () => {
     const id = startProbe({ call: 'subOrchestrator', name: 'noSuchOrchestrator', input: 1 });
     await expectDroppedLikeAzure(
@@ -182,6 +193,16 @@ describe('calls the extension refuses leave the instance Running, with a loud lo
 });
 
 describe('retries', () => {
+  it('maxNumberOfAttempts 0 makes no attempt and never completes (DTFx RetryInterceptor.Invoke loops retryCount < MaxNumberOfAttempts)', async () => {
+    const id = startProbe({
+      call: 'activityWithRetry',
+      name: 'sayHello',
+      input: 'never runs',
+      retry: { first: 1000, max: 0 },
+    });
+    await expectDroppedLikeAzure(id, 'maxNumberOfAttempts is 0');
+  });
+
   it('an exceeded retryTimeoutInMilliseconds stops the retries and leaves the instance Running (DTFx RetryInterceptor; durable-js#629)', async () => {
     // DTFx RetryInterceptor.ComputeNextDelay returns zero once CurrentUtcDateTime passes firstAttempt + RetryTimeout;
     // Invoke() then creates no timer and rethrows, and the shim drops the faulted task: the SDK's RetryableTask

@@ -191,8 +191,9 @@ export class DurableEngine {
   // Client operations (the management API and durable client calls land here)
 
   startNew(request: StartRequest): string {
-    const fn = this.options.catalog.get(request.name);
-    if (!fn || fn.kind !== 'orchestration') {
+    // Case-insensitive like the extension's StartNewAsync; the instance keeps the name as given.
+    const fn = findDurableFunction(this.options.catalog, request.name, 'orchestration');
+    if (!fn) {
       throw new UnknownOrchestratorError(
         `The function '${request.name}' doesn't exist, is disabled, or is not an orchestrator function.`,
       );
@@ -709,8 +710,8 @@ export class DurableEngine {
     const startAt = accepted.findIndex((event) => event.EventType === EventType.ExecutionStarted);
     const started = startAt >= 0 ? accepted.splice(startAt, 1) : [];
     const newEvents = [historyEvent.orchestratorStarted(now), ...started, ...controlEvents, ...accepted];
-    const fn = this.options.catalog.get(row.name);
-    if (!fn || fn.kind !== 'orchestration') {
+    const fn = findDurableFunction(this.options.catalog, row.name, 'orchestration');
+    if (!fn) {
       this.fail(
         instance,
         batch,
@@ -883,7 +884,7 @@ export class DurableEngine {
       found.push(refusal);
       this.options.logger.log(
         'error',
-        `Durable: '${row.instanceId}' (${row.name}) will never finish: task ${refusal.taskId} was refused: ` +
+        `Durable: '${row.instanceId}' (${row.name}): task ${refusal.taskId} was refused and will never complete: ` +
           `${refusal.message}. In Azure ${refusal.source}: nothing is scheduled, the orchestrator is not told, ` +
           'and the instance stays Running. The local host does the same.',
       );
@@ -981,7 +982,7 @@ export class DurableEngine {
         }
         this.addNewInstance(batch, nowMs, {
           instanceId: childId,
-          name: fn.name,
+          name: work.name,
           version: '',
           input,
           parent: {

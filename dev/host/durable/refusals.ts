@@ -47,8 +47,11 @@ export interface RefusalContext {
 const SHIM_DROPS = 'the extension drops refused calls of out-of-proc orchestrators (durable-js#197)';
 
 /**
- * The registered durable function an orchestrator's call reaches. Names are case-insensitive as in the extension;
- * a disabled or misconfigured function is unknown to it ("doesn't exist, is disabled, or is not …").
+ * The registered durable function an orchestrator's call reaches. Names are case-insensitive as in the extension.
+ * A disabled function still counts as known: the extension registers activities and orchestrators when their
+ * trigger binding is created (ActivityTriggerAttributeBindingProvider.TryCreateAsync → RegisterActivity), which
+ * the Functions host does for disabled functions too; only their listener is skipped. A function the host could
+ * not bind at all (an unresolved `%SETTING%`) is unknown.
  */
 export function findDurableFunction(
   catalog: ReadonlyMap<string, FunctionInfo>,
@@ -56,7 +59,7 @@ export function findDurableFunction(
   kind: DurableFunctionKind,
 ): FunctionInfo | undefined {
   const usable = (fn: FunctionInfo | undefined): fn is FunctionInfo =>
-    fn !== undefined && fn.kind === kind && !fn.disabled && fn.error === undefined;
+    fn !== undefined && fn.kind === kind && fn.error === undefined;
   const exact = catalog.get(name);
   if (usable(exact)) return exact;
   const wanted = name.toLowerCase();
@@ -135,7 +138,7 @@ function unknownFunctionRefusal(
   if (findDurableFunction(catalog, name, kind)) return undefined;
   const label = kind === 'activity' ? 'activity' : 'orchestrator';
   const known = [...catalog.values()]
-    .filter((fn) => fn.kind === kind && !fn.disabled && fn.error === undefined)
+    .filter((fn) => fn.kind === kind && fn.error === undefined)
     .map((fn) => fn.name);
   const info =
     known.length > 0
@@ -150,6 +153,15 @@ function unknownFunctionRefusal(
 
 function retryIntervalRefusal(taskId: number, retry: RetryContext | undefined): Refusal | undefined {
   if (!retry) return undefined;
+  if (retry.options.maxNumberOfAttempts < 1) {
+    // DTFx RetryInterceptor.Invoke loops `retryCount < MaxNumberOfAttempts`: no attempt, nothing scheduled, and
+    // the .NET task completes without a result the shim would pass on. Not an exception, but the same outcome.
+    return {
+      taskId,
+      message: `maxNumberOfAttempts is ${retry.options.maxNumberOfAttempts}, so DTFx's RetryInterceptor makes no attempt at all`,
+      source: 'DTFx RetryInterceptor schedules nothing and the extension reports nothing back to JavaScript',
+    };
+  }
   const tooLong = (ms: number): boolean => ms > MAXIMUM_TIMER_INTERVAL_MS;
   const maxInterval = retry.options.maxRetryIntervalInMilliseconds ?? DEFAULT_MAX_RETRY_INTERVAL_MS;
   const parameter = tooLong(maxInterval)

@@ -10,6 +10,7 @@ function fn(name: string, kind: FunctionInfo['kind'], extra: Partial<FunctionInf
 const catalog = new Map<string, FunctionInfo>([
   ['sayHello', fn('sayHello', 'activity')],
   ['switchedOff', fn('switchedOff', 'activity', { disabled: true })],
+  ['unbound', fn('unbound', 'activity', { error: "The setting 'X' is not defined." })],
   ['child', fn('child', 'orchestration')],
 ]);
 
@@ -31,14 +32,16 @@ const activity = (name: string, retry?: RetryContext): NewWork => ({
 });
 
 describe('calls the Durable extension refuses', () => {
-  it('looks functions up ignoring case; disabled ones and other kinds are unknown (ext FunctionName, ThrowIfFunctionDoesNotExist)', () => {
+  it('looks functions up ignoring case; unbound ones and other kinds are unknown (ext FunctionName, ThrowIfFunctionDoesNotExist)', () => {
     expect(findDurableFunction(catalog, 'SAYHELLO', 'activity')?.name).toBe('sayHello');
-    expect(findDurableFunction(catalog, 'switchedOff', 'activity')).toBeUndefined();
+    // Disabled functions are still registered with the extension (their binding is created, not their listener).
+    expect(findDurableFunction(catalog, 'switchedOff', 'activity')?.name).toBe('switchedOff');
+    expect(findDurableFunction(catalog, 'unbound', 'activity')).toBeUndefined();
     expect(findDurableFunction(catalog, 'child', 'activity')).toBeUndefined();
     expect(refusalOf(activity('SayHello'), context())).toBeUndefined();
-    expect(refusalOf(activity('switchedOff'), context())?.message).toBe(
-      "The function 'switchedOff' doesn't exist, is disabled, or is not an activity function. " +
-        "Additional info: The following are the known activity functions: 'sayHello'.",
+    expect(refusalOf(activity('child'), context())?.message).toBe(
+      "The function 'child' doesn't exist, is disabled, or is not an activity function. " +
+        "Additional info: The following are the known activity functions: 'sayHello', 'switchedOff'.",
     );
   });
 
@@ -72,6 +75,8 @@ describe('calls the Durable extension refuses', () => {
       "(Parameter 'MaxRetryInterval')",
     );
     expect(refusalOf(activity('sayHello', { ...first, attempt: 2 }), context())).toBeUndefined();
+    const none = { options: { ...options, maxNumberOfAttempts: 0 }, firstAttemptId: 4, attempt: 1 };
+    expect(refusalOf(activity('sayHello', none), context())?.message).toContain('makes no attempt');
     const exact = {
       options: { ...options, maxRetryIntervalInMilliseconds: sixDays },
       firstAttemptId: 4,
