@@ -31,6 +31,12 @@ export interface LocalStackOptions {
   /** 0 (default) picks a free port. */
   hostPort?: number;
   emulator?: EmulatorOptions;
+  /**
+   * An emulator already running, shared with other stacks (several hosts writing to one tenant and one
+   * quota, like instances of one app scaled out). `emulator` options are then ignored, and `stop()` leaves
+   * it running: its owner stops it.
+   */
+  sharedEmulator?: RunningEmulator;
   authMode?: GraphAuthMode;
   /** App settings on top of the emulator's and the defaults below. */
   settings?: Record<string, string>;
@@ -156,7 +162,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (options.keepState !== true) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
 
-  const emulator = await startGraphEmulator({ stateDir: join(dataDir, 'emulator'), ...options.emulator });
+  const shared = options.sharedEmulator;
+  const emulator =
+    shared ?? (await startGraphEmulator({ stateDir: join(dataDir, 'emulator'), ...options.emulator }));
+  const stopEmulator = async (): Promise<void> => {
+    if (shared === undefined) await emulator.stop();
+  };
   try {
     const productSettings = appSettingsFrom(emulator.productSettings(options.authMode ?? 'managedIdentity'));
     const settings: Record<string, string> = {
@@ -203,11 +214,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         }),
       stop: async () => {
         await host.stop();
-        await emulator.stop();
+        await stopEmulator();
       },
     };
   } catch (error) {
-    await emulator.stop();
+    await stopEmulator();
     throw error;
   }
 }
