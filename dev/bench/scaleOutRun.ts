@@ -135,6 +135,7 @@ async function main(): Promise<void> {
       // What the quota allowed from the first write to the last: what the other tool left, plus 20/s.
       shareOfQuotaAllowanceOverRun: `${round((writes.length / Math.max(1, allowed)) * 100)}%`,
       maxWritesIn150s: maxInWindow(writes, QUOTA_WINDOW_MS),
+      writesPer10s: perBucket(writes).join(' '),
       writesPerHost: runs.map((run) => run.writes),
       graphRequests: graph.length,
       throttled,
@@ -350,6 +351,18 @@ function steadyRate(times: number[]): number {
   // Too short a run to have a steady part: no figure rather than a flattering one.
   if (middle.length === 0) return Number.NaN;
   return percentile(middle, 0.5) / (BUCKET_MS / 1000);
+}
+
+/** Writes in each 10-second bucket from the first write on. */
+function perBucket(times: number[]): number[] {
+  const first = times[0];
+  if (first === undefined) return [];
+  const buckets: number[] = [];
+  for (const time of times) {
+    const index = Math.floor((time - first) / BUCKET_MS);
+    buckets[index] = (buckets[index] ?? 0) + 1;
+  }
+  return Array.from(buckets, (count) => count ?? 0);
 }
 
 /** The most writes any window of `windowMs` holds: what a sliding-window quota counter would see. */
