@@ -32,6 +32,12 @@ export interface LocalStackOptions {
   /** 0 (default) picks a free port. */
   hostPort?: number;
   emulator?: EmulatorOptions;
+  /**
+   * An emulator already running, shared with other stacks (several hosts writing to one tenant and one
+   * quota, like instances of one app scaled out). `emulator` options are then ignored, and `stop()` leaves
+   * it running: its owner stops it.
+   */
+  sharedEmulator?: RunningEmulator;
   authMode?: GraphAuthMode;
   /** App settings on top of the emulator's and the defaults below. */
   settings?: Record<string, string>;
@@ -164,13 +170,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const azurite = await startAzurite({
     location: options.azurite?.persist === true ? join(dataDir, 'azurite') : undefined,
   });
+  // A shared emulator belongs to the caller (bench:scaleout runs several stacks against one tenant).
+  const shared = options.sharedEmulator;
   let emulator: RunningEmulator;
   try {
-    emulator = await startGraphEmulator({ stateDir: join(dataDir, 'emulator'), ...options.emulator });
+    emulator =
+      shared ?? (await startGraphEmulator({ stateDir: join(dataDir, 'emulator'), ...options.emulator }));
   } catch (error) {
     await azurite.stop();
     throw error;
   }
+  const stopEmulator = async (): Promise<void> => {
+    if (shared === undefined) await emulator.stop();
+  };
   try {
     const productSettings = appSettingsFrom(emulator.productSettings(options.authMode ?? 'managedIdentity'));
     const settings: Record<string, string> = {
@@ -220,12 +232,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         }),
       stop: async () => {
         await host.stop();
-        await emulator.stop();
+        await stopEmulator();
         await azurite.stop();
       },
     };
   } catch (error) {
-    await emulator.stop();
+    await stopEmulator();
     await azurite.stop();
     throw error;
   }

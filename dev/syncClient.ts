@@ -50,23 +50,39 @@ export class SyncClient {
     };
   }
 
-  /** Polls until the run finishes; `onProgress` sees every status read. */
+  /**
+   * Polls until the run finishes; `onProgress` sees every status read. An unexpected answer (not 200, not
+   * 404 before the run shows up) ends the wait, unless `toleratedErrors` allows that many in a row: then it
+   * is reported to `onError` and the poll goes on, as an operator's script retrying a status read would.
+   */
   async waitForRun(
     runId: string,
     {
       timeoutMs = 300_000,
       intervalMs = 250,
       onProgress,
-    }: { timeoutMs?: number; intervalMs?: number; onProgress?: (view: RunStatusView) => void } = {},
+      toleratedErrors = 0,
+      onError,
+    }: {
+      timeoutMs?: number;
+      intervalMs?: number;
+      onProgress?: (view: RunStatusView) => void;
+      toleratedErrors?: number;
+      onError?: (status: number) => void;
+    } = {},
   ): Promise<RunStatusView> {
     const deadline = Date.now() + timeoutMs;
+    let errorsInARow = 0;
     for (;;) {
       const { status, view } = await this.status(runId).catch(() => ({ status: 0, view: undefined }));
       if (view !== undefined) {
+        errorsInARow = 0;
         onProgress?.(view);
         if (isTerminal(view.runtimeStatus)) return view;
       } else if (status !== 0 && status !== 404) {
-        throw new Error(`status of ${runId} answered ${status}`);
+        onError?.(status);
+        errorsInARow += 1;
+        if (errorsInARow > toleratedErrors) throw new Error(`status of ${runId} answered ${status}`);
       }
       if (Date.now() > deadline) throw new Error(`run ${runId} did not finish within ${timeoutMs} ms`);
       await sleep(intervalMs);

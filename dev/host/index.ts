@@ -19,6 +19,9 @@ import { TriggerDispatcher, type DispatchOptions, type DispatchResult } from './
 import type { MessageSource } from './triggers/messageSource';
 import { TimerTriggerScheduler } from './triggers/timerTriggers';
 
+/** Kestrel's default `KeepAliveTimeout` (2 min 10 s), which the real Functions host keeps. */
+const KESTREL_KEEP_ALIVE_TIMEOUT_MS = 130_000;
+
 export type { FunctionInfo, TriggerKind } from './app/functionCatalog';
 export type { DurableEngine, StartRequest } from './durable/engine';
 export type { DurableClock } from './durable/clock';
@@ -177,6 +180,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     httpStreamUri,
     bodyLimits: options.bodyLimits,
   });
+  // Kestrel, the real host's server, keeps idle connections 130 s. Node's default (5 s) equals the idle
+  // timeout of Node's global agent that the Durable client's axios uses to call this very server, so under
+  // load the server closed sockets the client had just picked for a status call: ECONNRESET, and the
+  // product's GET /api/sync/{id} answered 500. A longer server side lets the client close first.
+  server.keepAliveTimeout = KESTREL_KEEP_ALIVE_TIMEOUT_MS;
   const hostname = options.hostname ?? '127.0.0.1';
   await new Promise<void>((resolveListen, rejectListen) => {
     server.once('error', rejectListen);

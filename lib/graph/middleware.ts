@@ -197,6 +197,7 @@ export class ResilienceMiddleware implements Middleware {
         options.writeLimiter.release(options.now());
         throw error;
       }
+      options.pacer?.sent(options.now());
     }
     for (;;) {
       const gateWaitMs = options.gate.waitMs(options.now());

@@ -8,6 +8,9 @@ import { type WriteLimiter } from './throttle';
  * writers cannot see each other, but they all see Graph's answers, so each one paces on those
  * (additive increase, multiplicative decrease, the way TCP flows share a link):
  *
+ * - every cut starts from the rate this writer actually sent at lately, when that is below its pacing rate:
+ *   a writer whose demand is below its rate would otherwise spend several cuts before one slowed it at all,
+ *   while the quota kept draining;
  * - a write answered with `x-ms-throttle-limit-percentage` (Graph sends it only once more than 80% of a
  *   budget is used, reference/graph.md §5.2) cuts the rate to 85%: the early warning, before any 429;
  * - a 429 on a write, or one whose `x-ms-throttle-scope` names the write quota, cuts it to half (the
@@ -56,6 +59,9 @@ export const DEFAULT_PACING = {
   floorShare: 0.02,
 } as const;
 
+/** How far back the rate actually sent is measured. */
+const SEND_WINDOW_MS = 10_000;
+
 export class WritePacer {
   private readonly ceiling: number;
   private readonly floor: number;
@@ -64,6 +70,9 @@ export class WritePacer {
   private ratePerMs: number;
   private updatedAtMs: number | undefined;
   private lastCutAtMs = Number.NEGATIVE_INFINITY;
+  /** When recent writes were sent (the last `SEND_WINDOW_MS`), to know the rate actually used. */
+  private readonly sends: number[] = [];
+  private firstSendAtMs: number | undefined;
 
   constructor(
     private readonly limiter: WriteLimiter,
@@ -89,6 +98,23 @@ export class WritePacer {
     this.limiter.setRate(nowMs, this.ratePerMs);
   }
 
+  /** Notes that a write was sent at `nowMs`. */
+  sent(nowMs: number): void {
+    this.firstSendAtMs ??= nowMs;
+    this.sends.push(nowMs);
+    this.forgetSendsBefore(nowMs - SEND_WINDOW_MS);
+  }
+
+  /**
+   * Writes per ms actually sent over the last `SEND_WINDOW_MS`; undefined until this writer has been
+   * writing that long (a few first writes say nothing about its demand).
+   */
+  sentRateAt(nowMs: number): number | undefined {
+    if (this.firstSendAtMs === undefined || nowMs - this.firstSendAtMs < SEND_WINDOW_MS) return undefined;
+    this.forgetSendsBefore(nowMs - SEND_WINDOW_MS);
+    return this.sends.length / SEND_WINDOW_MS;
+  }
+
   /** Reacts to one Graph answer; returns what it did (for logs and tests). */
   observe(nowMs: number, signal: PacingSignal): PacingReaction {
     const reaction = classify(signal);
@@ -96,10 +122,17 @@ export class WritePacer {
     this.advance(nowMs);
     if (nowMs - this.lastCutAtMs < this.options.minCutIntervalMs) return 'none';
     const factor = reaction === 'throttledCut' ? this.options.throttledCut : this.options.warningCut;
-    this.ratePerMs = Math.max(this.floor, this.ratePerMs * factor);
+    const used = this.sentRateAt(nowMs) ?? this.ratePerMs;
+    this.ratePerMs = Math.max(this.floor, Math.min(this.ratePerMs, used) * factor);
     this.lastCutAtMs = nowMs;
     this.limiter.setRate(nowMs, this.ratePerMs);
     return reaction;
+  }
+
+  private forgetSendsBefore(sinceMs: number): void {
+    let stale = 0;
+    while (stale < this.sends.length && (this.sends[stale] ?? 0) < sinceMs) stale++;
+    if (stale > 0) this.sends.splice(0, stale);
   }
 
   private advance(nowMs: number): void {
