@@ -10,6 +10,8 @@ import {
   startGraphEmulator,
 } from './graph-emulator';
 import { findPackageRoot } from './graph-emulator/packageRoot';
+import { startProductQueueBroker } from './servicebus-broker/productQueue';
+import type { RunningBroker } from './servicebus-broker';
 import { SyncClient } from './syncClient';
 
 /**
@@ -38,6 +40,11 @@ export interface LocalStackOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Where the host's stdout/stderr go: inherited (interactive) or captured (tests). */
   output?: 'inherit' | 'capture';
+  /**
+   * Also start the local Service Bus broker (in this process) with the product's queue and hand the host
+   * its connection string as `ServiceBusConnection`, so the queue trigger listens. 0 picks a free port.
+   */
+  serviceBus?: { port?: number; lockDurationMs?: number };
 }
 
 /** Settings every local run uses unless overridden: the demo tenant's conventions. */
@@ -139,6 +146,8 @@ export class HostProcess {
 
 export interface LocalStack {
   emulator: RunningEmulator;
+  /** The local Service Bus broker, when `serviceBus` was asked for. */
+  broker: RunningBroker | undefined;
   host: HostProcess;
   /** The app settings the host was started with (product + emulator). */
   settings: Record<string, string>;
@@ -157,6 +166,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   mkdirSync(dataDir, { recursive: true });
 
   const emulator = await startGraphEmulator({ stateDir: join(dataDir, 'emulator'), ...options.emulator });
+  let broker: RunningBroker | undefined;
   try {
     const productSettings = appSettingsFrom(emulator.productSettings(options.authMode ?? 'managedIdentity'));
     const settings: Record<string, string> = {
@@ -164,6 +174,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...productSettings,
       ...options.settings,
     };
+    if (options.serviceBus !== undefined) {
+      broker = await startProductQueueBroker({
+        queueName: settings['SERVICEBUS_QUEUE_NAME'] ?? 'mfa-phone-sync-requests',
+        dataDir: join(dataDir, 'servicebus'),
+        port: options.serviceBus.port ?? 0,
+        ...(options.serviceBus.lockDurationMs === undefined
+          ? {}
+          : { lockDurationMs: options.serviceBus.lockDurationMs }),
+      });
+      settings['ServiceBusConnection'] = broker.connectionString;
+    }
     const readyFile = join(dataDir, 'host-ready.json');
     const args = [
       '--app-dir',
@@ -190,6 +211,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       host.ready.keys.functionKeys[name]?.['default'] ?? host.ready.keys.hostKeys['default'] ?? '';
     return {
       emulator,
+      broker,
       host,
       settings,
       functionKey: (name) =>
@@ -203,10 +225,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         }),
       stop: async () => {
         await host.stop();
+        await broker?.stop();
         await emulator.stop();
       },
     };
   } catch (error) {
+    await broker?.stop();
     await emulator.stop();
     throw error;
   }
