@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CommandExit } from './commandExit';
+import { registerEnqueueCommand } from './commands/enqueue';
 
 /**
  * `mfa-phone-sync`: the operator's command line. Each command lives in its own module under cli/commands/
@@ -26,6 +28,7 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError()
     .exitOverride();
+  registerEnqueueCommand(program);
   return program;
 }
 
@@ -35,6 +38,10 @@ async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv]);
     return EXIT.ok;
   } catch (error) {
+    if (error instanceof CommandExit) {
+      process.stderr.write(`mfa-phone-sync: ${error.message}\n`);
+      return error.status;
+    }
     // commander throws CommanderError (with its own exit code) for --help, --version and usage errors.
     if (error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number') {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;

@@ -1,10 +1,9 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type RunStatusView } from '../lib/runs';
 import { type SyncSummary } from '../lib/sync/run';
-import { type UserOutcome } from '../lib/sync/types';
+import { compareWithSeed, DEMO_SEED_PATH, expectedDemoUsers } from './demoExpectations';
 import { PROJECT_ROOT, startLocalStack } from './localStack';
 
 /**
@@ -12,16 +11,10 @@ import { PROJECT_ROOT, startLocalStack } from './localStack';
  * status), with a progress display. Prints the summary and exits non-zero if any user's outcome, or the
  * number Graph holds for it afterwards, differs from what the demo tenant's seed expects.
  */
-interface SeedUser {
-  userPrincipalName: string;
-  expect?: { outcome: string; phoneNumber: string | null };
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { latency: { type: 'string', default: 'realistic' } } });
-  const seedPath = join(PROJECT_ROOT, 'dev', 'graph-emulator', 'seeds', 'demo-tenant.json');
-  const seed = JSON.parse(readFileSync(seedPath, 'utf8')) as { users: SeedUser[] };
-  const users = seed.users.filter((user) => user.expect !== undefined);
+  const seedPath = DEMO_SEED_PATH;
+  const users = expectedDemoUsers();
 
   const stack = await startLocalStack({
     dataDir: join(PROJECT_ROOT, '.local', 'demo'),
@@ -49,7 +42,7 @@ async function main(): Promise<void> {
       throw new Error(`the run ended ${view.runtimeStatus}: ${view.error ?? ''}`);
     printSummary(view.summary);
 
-    const mismatches = await compare(users, view.summary, stack.emulator.control);
+    const mismatches = await compareWithSeed(users, [view.summary], stack.emulator.control);
     if (mismatches.length > 0) {
       process.stdout.write(
         `\n${mismatches.length} user(s) differ from the seed's expectations:\n${mismatches.map((line) => `  ${line}`).join('\n')}\n`,
@@ -89,36 +82,6 @@ function printSummary(summary: SyncSummary): void {
       `  ${row.outcome.padEnd(10)} ${row.user.padEnd(55)} ${numbers.padEnd(34)} ${row.reason}\n`,
     );
   }
-}
-
-interface Control {
-  getUser(key: string): Promise<{ phoneMethods?: { phoneType: string; phoneNumber: string }[] } | undefined>;
-}
-
-async function compare(users: SeedUser[], summary: SyncSummary, control: Control): Promise<string[]> {
-  if (summary.omitted.changes + summary.omitted.failures + summary.omitted.skipped > 0) {
-    return ['the summary left users out; the demo tenant is expected to fit in it'];
-  }
-  const listed = new Map<string, UserOutcome>();
-  for (const row of [...summary.changes, ...summary.failures, ...summary.skipped])
-    listed.set(row.user.toLowerCase(), row);
-  const mismatches: string[] = [];
-  for (const user of users) {
-    const expected = user.expect;
-    if (expected === undefined) continue;
-    // Users in none of the lists ended unchanged.
-    const actual = listed.get(user.userPrincipalName.toLowerCase())?.outcome ?? 'unchanged';
-    if (actual !== expected.outcome)
-      mismatches.push(`${user.userPrincipalName}: outcome ${actual}, expected ${expected.outcome}`);
-    const state = await control.getUser(user.userPrincipalName);
-    const mobile = state?.phoneMethods?.find((method) => method.phoneType === 'mobile')?.phoneNumber ?? null;
-    if (mobile !== expected.phoneNumber) {
-      mismatches.push(
-        `${user.userPrincipalName}: mobile method ${mobile === null ? 'absent' : 'differs'} from the expected ${expected.phoneNumber === null ? 'none' : 'number'}`,
-      );
-    }
-  }
-  return mismatches;
 }
 
 main().catch((error: unknown) => {

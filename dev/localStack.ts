@@ -11,6 +11,8 @@ import {
 } from './graph-emulator';
 import { findPackageRoot } from './graph-emulator/packageRoot';
 import { type RunningAzurite, startAzurite } from './azurite';
+import { startProductQueueBroker } from './servicebus-broker/productQueue';
+import type { RunningBroker } from './servicebus-broker';
 import { SyncClient } from './syncClient';
 
 /**
@@ -47,6 +49,11 @@ export interface LocalStackOptions {
   output?: 'inherit' | 'capture';
   /** Azurite (blob storage for the run reports): in memory unless `persist` (kept in `<dataDir>/azurite`). */
   azurite?: { persist?: boolean };
+  /**
+   * Also start the local Service Bus broker (in this process) with the product's queue and hand the host
+   * its connection string as `ServiceBusConnection`, so the queue trigger listens. 0 picks a free port.
+   */
+  serviceBus?: { port?: number; lockDurationMs?: number };
 }
 
 /** Settings every local run uses unless overridden: the demo tenant's conventions. */
@@ -150,6 +157,8 @@ export interface LocalStack {
   emulator: RunningEmulator;
   /** Blob storage of the run reports. */
   azurite: RunningAzurite;
+  /** The local Service Bus broker, when `serviceBus` was asked for. */
+  broker: RunningBroker | undefined;
   host: HostProcess;
   /** The app settings the host was started with (product + emulator). */
   settings: Record<string, string>;
@@ -183,6 +192,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stopEmulator = async (): Promise<void> => {
     if (shared === undefined) await emulator.stop();
   };
+  let broker: RunningBroker | undefined;
   try {
     const productSettings = appSettingsFrom(emulator.productSettings(options.authMode ?? 'managedIdentity'));
     const settings: Record<string, string> = {
@@ -192,6 +202,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...productSettings,
       ...options.settings,
     };
+    if (options.serviceBus !== undefined) {
+      broker = await startProductQueueBroker({
+        queueName: settings['SERVICEBUS_QUEUE_NAME'] ?? 'mfa-phone-sync-requests',
+        dataDir: join(dataDir, 'servicebus'),
+        port: options.serviceBus.port ?? 0,
+        ...(options.serviceBus.lockDurationMs === undefined
+          ? {}
+          : { lockDurationMs: options.serviceBus.lockDurationMs }),
+      });
+      settings['ServiceBusConnection'] = broker.connectionString;
+    }
     const readyFile = join(dataDir, 'host-ready.json');
     const args = [
       '--app-dir',
@@ -219,6 +240,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return {
       emulator,
       azurite,
+      broker,
       host,
       settings,
       functionKey: (name) =>
@@ -232,11 +254,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         }),
       stop: async () => {
         await host.stop();
+        await broker?.stop();
         await stopEmulator();
         await azurite.stop();
       },
     };
   } catch (error) {
+    await broker?.stop();
     await stopEmulator();
     await azurite.stop();
     throw error;

@@ -5,8 +5,8 @@ import { PROJECT_ROOT, startLocalStack } from './localStack';
 
 /**
  * `npm start`: the product on this machine with no Azure. Starts the Graph + Entra emulator with the demo
- * tenant and the local Functions host running the compiled app on port 7071, then prints how to submit
- * a batch and follow it. Ctrl-C stops both.
+ * tenant, the local Service Bus broker (port 5672) and the local Functions host running the compiled app on
+ * port 7071, then prints how to submit a batch (HTTP or queue) and follow it. Ctrl-C stops them all.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -15,6 +15,8 @@ async function main(): Promise<void> {
       'keep-state': { type: 'boolean', default: false },
       'auth-mode': { type: 'string', default: 'managedIdentity' },
       latency: { type: 'string', default: 'realistic' },
+      // 5672 is what emulator connection strings default to; 0 picks a free port.
+      'servicebus-port': { type: 'string', default: '5672' },
     },
   });
   const authMode = values['auth-mode'];
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
     emulator: { latency: values.latency === 'off' ? 'off' : 'realistic' },
     logLevel: 'info',
     output: 'inherit',
+    serviceBus: { port: Number(values['servicebus-port']) },
   });
   const api = stack.apiUrl();
   const start = stack.functionKey('httpStart');
@@ -45,6 +48,11 @@ async function main(): Promise<void> {
     `       -d '{"users": ["anna.schmidt@contoso.com", "ben.mueller@contoso.com"], "dryRun": true}'`,
     'Follow it (the id is in the answer):',
     `  curl -s '${api}/sync/<id>?code=${status}'`,
+    `Service Bus (local broker, queue '${stack.settings['SERVICEBUS_QUEUE_NAME'] ?? ''}'; the host's queue trigger listens):`,
+    `  export SERVICEBUS_CONNECTION_STRING='${stack.broker?.connectionString ?? ''}'`,
+    '  node dist/cli/main.js enqueue anna.schmidt@contoso.com ben.mueller@contoso.com --dry-run',
+    '  (prints the run ids; follow one with the status URL above)',
+    '',
     'A self-contained end-to-end run over the whole demo tenant (its own emulator and host):  npm run demo',
     '',
     'Ctrl-C stops everything.',

@@ -17,6 +17,8 @@ import { createConsoleLogger, redactingLogger, type HostLogger } from './logger'
 import type { BodyLimits } from './http/bodyGuard';
 import { TriggerDispatcher, type DispatchOptions, type DispatchResult } from './triggers/dispatcher';
 import type { MessageSource } from './triggers/messageSource';
+import { readServiceBusOptions } from './triggers/serviceBusOptions';
+import { createServiceBusSource } from './triggers/serviceBusSource';
 import { TimerTriggerScheduler } from './triggers/timerTriggers';
 
 /** Kestrel's default `KeepAliveTimeout` (2 min 10 s), which the real Functions host keeps. */
@@ -62,6 +64,11 @@ export interface HostOptions {
   readonly bodyLimits?: BodyLimits;
   /** Plug-ins that feed non-HTTP triggers (e.g. a Service Bus bridge). */
   readonly messageSources?: readonly MessageSource[];
+  /**
+   * Service Bus queue triggers listen with the real client when their connection setting is present
+   * (default true); false leaves them to the admin API and `messageSources`.
+   */
+  readonly serviceBus?: boolean;
   /** Observer for every invocation (the benchmark uses it); never given bodies. */
   readonly onInvocation?: (record: InvocationRecord) => void;
   /** How long stop() waits for running invocations; default 10 s. */
@@ -216,6 +223,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     process.env['WEBSITE_TIME_ZONE'] ?? 'UTC',
   );
   const sources = [...(options.messageSources ?? [])];
+  if (options.serviceBus !== false) sources.push(createServiceBusSource(readServiceBusOptions(appDir)));
   const functions = [...catalog.values()];
   const dispatch = (
     functionName: string,
