@@ -185,10 +185,6 @@ module functionApp 'app/function-app.bicep' = {
       reconcileSchedule: ''
       reportContainer: reportContainerName
       reportRetentionDays: 90
-      eventsSubscriptionMinutes: 41760
-      eventsRenewWithinHours: 24
-      eventsBatchWindowMs: 5000
-      eventsUpkeepSchedule: '0 0 */6 * * *'
     }
   }
 }

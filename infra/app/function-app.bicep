@@ -140,10 +140,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
           // Same partner topic for both: lifecycle events cannot be added to a subscription later.
           EVENTS_NOTIFICATION_URL: eventsNotificationUrl
           EVENTS_LIFECYCLE_NOTIFICATION_URL: eventsNotificationUrl
-          EVENTS_SUBSCRIPTION_MINUTES: string(syncSettings.eventsSubscriptionMinutes)
-          EVENTS_RENEW_WITHIN_HOURS: string(syncSettings.eventsRenewWithinHours)
-          EVENTS_BATCH_WINDOW_MS: string(syncSettings.eventsBatchWindowMs)
-          EVENTS_UPKEEP_SCHEDULE: syncSettings.eventsUpkeepSchedule
+          // Lifetime, renewal, batching and the upkeep schedule keep the code's defaults (README).
         },
     durableOnScheduler
       ? {

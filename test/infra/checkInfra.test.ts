@@ -212,10 +212,15 @@ describe('settings-present reads the code at check time', () => {
     writeFileSync(
       join(codeRoot, 'lib', 'newSettings.ts'),
       [
-        "const a = read.integer('EVENTS_BATCH_WINDOW_MS', 5000, 0, 60000);",
+        "const a = read.string('SYNC_SOURCE_ATTRIBUTE', 'x');",
         'const b = env.UNDOCUMENTED_SETTING;',
         "const c = read.string('DOCUMENTED_OPTIONAL', 'x');",
         "const d = { connection: 'ServiceBusConnection', queueName: '%SERVICEBUS_QUEUE_NAME%' };",
+        'const schema = z.object({',
+        '  SYNC_PILOT_GROUP_ID: z.string().optional(),',
+        '  ZOD_ONLY_SETTING: z.string().optional(),',
+        '});',
+        'const parsed = schema.safeParse(env);',
       ].join('\n'),
     );
     const file = join(ROOT, 'infra', 'app', 'function-app.bicep');
@@ -228,8 +233,8 @@ describe('settings-present reads the code at check time', () => {
     const missing = report.findings
       .filter((f) => f.rule === 'settings-present')
       .map((f) => f.message.split(' ')[0]);
-    // The module sets EVENTS_BATCH_WINDOW_MS, TASKHUB_NAME, SERVICEBUS_QUEUE_NAME, ServiceBusConnection__*.
-    expect(missing).toEqual(['UNDOCUMENTED_SETTING']);
+    // The module sets SYNC_SOURCE_ATTRIBUTE, SYNC_PILOT_GROUP_ID, TASKHUB_NAME, SERVICEBUS_QUEUE_NAME, ServiceBusConnection__*.
+    expect(missing.sort()).toEqual(['UNDOCUMENTED_SETTING', 'ZOD_ONLY_SETTING']);
     expect(report.optionalSettings).toEqual(['DOCUMENTED_OPTIONAL']);
   });
 });
