@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { checkArmTemplates, templateAppSettings, type Finding } from './armRules';
 import { collectTemplates } from './armTemplate';
+import { checkAzdLayout } from './azdLayout';
 import { buildFile, findBicepCli, lintPattern, type BicepCli, type BicepDiagnostic } from './bicepCli';
 import { isSettingSet, settingsReadByCode } from './settingsRead';
 import { checkBicepSources } from './sourceRules';
@@ -93,6 +94,9 @@ export async function checkInfra(options: CheckInfraOptions): Promise<CheckInfra
       continue;
     }
     const templates = collectTemplates(built.json);
+    if (options.entries === undefined && entry === join(infraDir, 'main.bicep')) {
+      report.findings.push(...checkAzdLayout(projectRoot, templates[0] ?? null));
+    }
     report.findings.push(...checkArmTemplates(templates, built.json));
     const settings = templateAppSettings(templates);
     if (settings.size > 0) checkSettingsPresent(options.codeRoot ?? projectRoot, settings, report);
