@@ -31,8 +31,8 @@ param queueSenderPrincipalId string = ''
 @description('Legacy runbook shared secret (SYNC_LEGACY_SECRET); empty when no legacy caller needs it.')
 param legacySecret string = ''
 
-@description('Header that carries the legacy shared secret.')
-param legacyHeaderName string = 'X-Sync-Secret'
+@description('Header that carries the legacy shared secret (the runbook\'s callers send Message).')
+param legacyHeaderName string = 'Message'
 
 @secure()
 @description('clientState for Graph change notifications; the preprovision hook generates one per environment.')
