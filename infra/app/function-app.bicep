@@ -121,7 +121,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
       SYNC_DEFAULT_COUNTRY: syncSettings.defaultCountry
       SYNC_EMPTY_ATTRIBUTE: syncSettings.emptyAttribute
       SYNC_MASKED_READ: syncSettings.maskedRead
-      SYNC_DRY_RUN_DEFAULT: string(syncSettings.dryRunDefault)
+      // Spelled as README documents it (Bicep's string(true) would give 'True').
+      SYNC_DRY_RUN_DEFAULT: syncSettings.dryRunDefault ? 'true' : 'false'
       SYNC_PILOT_GROUP_ID: syncSettings.pilotGroupId
       RECONCILE_SCHEDULE: syncSettings.reconcileSchedule
       REPORT_CONTAINER: syncSettings.reportContainer
