@@ -31,8 +31,8 @@ param queueSenderPrincipalId string = ''
 @description('Legacy runbook shared secret (SYNC_LEGACY_SECRET); empty when no legacy caller needs it.')
 param legacySecret string = ''
 
-@description('Header that carries the legacy shared secret.')
-param legacyHeaderName string = 'X-Sync-Secret'
+@description('Header that carries the legacy shared secret (the runbook\'s callers send Message).')
+param legacyHeaderName string = 'Message'
 
 @secure()
 @description('clientState for Graph change notifications; the preprovision hook generates one per environment.')
@@ -185,10 +185,6 @@ module functionApp 'app/function-app.bicep' = {
       reconcileSchedule: ''
       reportContainer: reportContainerName
       reportRetentionDays: 90
-      eventsSubscriptionMinutes: 41760
-      eventsRenewWithinHours: 24
-      eventsBatchWindowMs: 5000
-      eventsUpkeepSchedule: '0 0 */6 * * *'
     }
   }
 }

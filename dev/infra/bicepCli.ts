@@ -115,7 +115,7 @@ async function invoke(cli: BicepCli, args: string[], cwd?: string): Promise<CliR
  * diagnostic, warnings included. A module's problem is reported once per file that uses it: deduplicated.
  */
 export async function lintPattern(cli: BicepCli, cwd: string, pattern: string): Promise<BicepDiagnostic[]> {
-  const result = await invoke(cli, ['lint', '--pattern', pattern], cwd);
+  const result = await invoke(cli, ['lint', '--no-restore', '--pattern', pattern], cwd);
   const diagnostics = parseDiagnostics(`${result.stdout}\n${result.stderr}`);
   if (result.code !== 0 && diagnostics.length === 0) {
     throw new Error(
@@ -140,7 +140,7 @@ export interface BuildResult {
 /** `bicep build` (or `build-params` for .bicepparam) to stdout: the ARM JSON the rules inspect. */
 export async function buildFile(cli: BicepCli, file: string): Promise<BuildResult> {
   const verb = file.endsWith('.bicepparam') ? 'build-params' : 'build';
-  const result = await invoke(cli, [verb, file, '--stdout']);
+  const result = await invoke(cli, [verb, file, '--stdout', '--no-restore']);
   const diagnostics = parseDiagnostics(result.stderr);
   if (result.code !== 0) {
     if (diagnostics.length === 0) throw new Error(`bicep ${verb} ${file} failed: ${result.stderr.trim()}`);

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { checkArmTemplates, templateAppSettings, type Finding } from './armRules';
 import { collectTemplates } from './armTemplate';
+import { checkAzdLayout } from './azdLayout';
 import { buildFile, findBicepCli, lintPattern, type BicepCli, type BicepDiagnostic } from './bicepCli';
 import { isSettingSet, settingsReadByCode } from './settingsRead';
 import { checkBicepSources } from './sourceRules';
@@ -9,10 +10,19 @@ import { checkBicepSources } from './sourceRules';
 export interface CheckInfraOptions {
   /** Holds package.json, host.json, README.md, the product folders and tools/bicep. */
   projectRoot: string;
+  /** Where the settings check reads the code, host.json and README.md (default projectRoot). */
+  codeRoot?: string;
   /** Folder with the Bicep files (default <projectRoot>/infra). */
   infraDir?: string;
   /** Templates compiled for the ARM rules and the settings check (default infra/main.bicep + .bicepparam). */
   entries?: string[];
+  /**
+   * Run `bicep lint` too (default). `bicep build` already reports the linter's diagnostics for the entry
+   * and every module it uses; lint also covers a file no entry uses.
+   */
+  lint?: boolean;
+  /** Glob (relative to infraDir) of the files to lint (default every .bicep and .bicepparam). */
+  lintPattern?: string;
   log?: (line: string) => void;
 }
 
@@ -66,8 +76,10 @@ export async function checkInfra(options: CheckInfraOptions): Promise<CheckInfra
     return report;
   }
 
-  log(`bicep lint (${cli.source} ${cli.version}) on ${files.length} files ...`);
-  report.diagnostics.push(...(await lintPattern(cli, infraDir, '**/*.bicep*')));
+  if (options.lint ?? true) {
+    log(`bicep lint (${cli.source} ${cli.version}) on ${files.length} files ...`);
+    report.diagnostics.push(...(await lintPattern(cli, infraDir, options.lintPattern ?? '**/*.bicep*')));
+  }
 
   for (const entry of entries) {
     log(`bicep build ${relative(projectRoot, entry)} ...`);
@@ -82,9 +94,12 @@ export async function checkInfra(options: CheckInfraOptions): Promise<CheckInfra
       continue;
     }
     const templates = collectTemplates(built.json);
+    if (options.entries === undefined && entry === join(infraDir, 'main.bicep')) {
+      report.findings.push(...checkAzdLayout(projectRoot, templates[0] ?? null));
+    }
     report.findings.push(...checkArmTemplates(templates, built.json));
     const settings = templateAppSettings(templates);
-    if (settings.size > 0) checkSettingsPresent(projectRoot, settings, report);
+    if (settings.size > 0) checkSettingsPresent(options.codeRoot ?? projectRoot, settings, report);
   }
   return report;
 }

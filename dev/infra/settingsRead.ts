@@ -32,6 +32,9 @@ const PATTERNS: readonly RegExp[] = [
   /\bconnection:\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]/g,
 ];
 
+/** Keys of a schema parsed from the environment: z.object({ EVENTS_CLIENT_STATE: ... }).safeParse(env). */
+const SCHEMA_KEY = /^\s+([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+):\s/gm;
+
 function sourceFiles(dir: string): string[] {
   let entries: string[];
   try {
@@ -62,8 +65,13 @@ export function settingsReadByCode(projectRoot: string): SettingUse[] {
   for (const folder of PRODUCT_FOLDERS) {
     for (const file of sourceFiles(join(projectRoot, folder))) {
       const text = readFileSync(file, 'utf8');
-      for (const pattern of PATTERNS)
+      for (const pattern of PATTERNS) {
         for (const match of text.matchAll(pattern)) record(match[1] ?? '', file);
+      }
+      // Only where a schema is parsed from the environment: elsewhere such keys are plain constants.
+      if (/z\.object\(/.test(text) && /parse\(\s*(process\.)?env\b/i.test(text)) {
+        for (const match of text.matchAll(SCHEMA_KEY)) record(match[1] ?? '', file);
+      }
     }
   }
   const hostJson = join(projectRoot, 'host.json');

@@ -121,7 +121,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
       SYNC_DEFAULT_COUNTRY: syncSettings.defaultCountry
       SYNC_EMPTY_ATTRIBUTE: syncSettings.emptyAttribute
       SYNC_MASKED_READ: syncSettings.maskedRead
-      SYNC_DRY_RUN_DEFAULT: string(syncSettings.dryRunDefault)
+      // Spelled as README documents it (Bicep's string(true) would give 'True').
+      SYNC_DRY_RUN_DEFAULT: syncSettings.dryRunDefault ? 'true' : 'false'
       SYNC_PILOT_GROUP_ID: syncSettings.pilotGroupId
       RECONCILE_SCHEDULE: syncSettings.reconcileSchedule
       REPORT_CONTAINER: syncSettings.reportContainer
@@ -140,10 +141,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
           // Same partner topic for both: lifecycle events cannot be added to a subscription later.
           EVENTS_NOTIFICATION_URL: eventsNotificationUrl
           EVENTS_LIFECYCLE_NOTIFICATION_URL: eventsNotificationUrl
-          EVENTS_SUBSCRIPTION_MINUTES: string(syncSettings.eventsSubscriptionMinutes)
-          EVENTS_RENEW_WITHIN_HOURS: string(syncSettings.eventsRenewWithinHours)
-          EVENTS_BATCH_WINDOW_MS: string(syncSettings.eventsBatchWindowMs)
-          EVENTS_UPKEEP_SCHEDULE: syncSettings.eventsUpkeepSchedule
+          // Lifetime, renewal, batching and the upkeep schedule keep the code's defaults (README).
         },
     durableOnScheduler
       ? {

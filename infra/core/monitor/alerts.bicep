@@ -67,7 +67,9 @@ resource failedRuns 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' 
     criteria: {
       allOf: [
         {
-          query: 'union traces, exceptions | where severityLevel >= 3 or itemType == "exception" | where operation_Name in ("syncPhoneNumbers", "syncUserPhone") or message has "run failed"'
+          // The Durable extension traces "<instance>: Function 'syncPhoneNumbers (Orchestrator)' failed ...";
+          // a user the run could not sync is logged by the activity as "user write refused".
+          query: 'traces | where message has "(Orchestrator)\' failed" or message startswith "user write refused"'
           timeAggregation: 'Count'
           operator: 'GreaterThan'
           threshold: 0
@@ -93,7 +95,8 @@ resource graphThrottling 'Microsoft.Insights/scheduledQueryRules@2023-03-15-prev
     criteria: {
       allOf: [
         {
-          query: 'union traces, dependencies | where message has "429" or resultCode == "429" or customDimensions.status == "429"'
+          // lib/graph/middleware.ts logs each retried or surfaced Graph answer with status=<code>.
+          query: 'traces | where message startswith "Graph call" and message has "status=429"'
           timeAggregation: 'Count'
           operator: 'GreaterThan'
           threshold: 20

@@ -47,6 +47,14 @@ resource reportContainer 'Microsoft.Storage/storageAccounts/blobServices/contain
   properties: { publicAccess: 'None' }
 }
 
+// Graph change events that Event Grid could not deliver (scripts/connect-graph-events.sh points the
+// event subscription's dead-letter destination here, written with the partner topic's own identity).
+resource eventsDeadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'graph-events-deadletter'
+  properties: { publicAccess: 'None' }
+}
+
 // Storage Blob Data Owner: the Functions host manages blob leases and the deployment package.
 resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, appPrincipalId, 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b')
@@ -91,6 +99,7 @@ resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 
 output id string = storage.id
 output name string = storage.name
+output eventsDeadLetterContainer string = eventsDeadLetterContainer.name
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
 output queueEndpoint string = storage.properties.primaryEndpoints.queue
 output tableEndpoint string = storage.properties.primaryEndpoints.table
