@@ -2,8 +2,12 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CommandExit } from './commandExit';
 import { registerEnqueueCommand } from './commands/enqueue';
+import { reportCommand } from './commands/report';
+import { runsCommand } from './commands/runs';
+import { statusCommand } from './commands/status';
+import { syncCommand } from './commands/sync';
+import { CliError, EXIT, type ExitCode } from './errors';
 
 /**
  * `mfa-phone-sync`: the operator's command line. Each command lives in its own module under cli/commands/
@@ -13,7 +17,7 @@ import { registerEnqueueCommand } from './commands/enqueue';
  *   0 success, 1 the command ran but found users that failed (or the run failed),
  *   2 usage error (bad arguments or input), 3 the service could not be reached or refused us.
  */
-export const EXIT = { ok: 0, usersFailed: 1, usage: 2, unavailable: 3 } as const;
+export { EXIT } from './errors';
 
 function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
@@ -22,25 +26,38 @@ function packageVersion(): string {
   return typeof manifest.version === 'string' ? manifest.version : '0.0.0';
 }
 
-export function buildProgram(): Command {
+/** `onExit` receives the exit code a command decided on (e.g. `status` when users failed). */
+export function buildProgram(onExit: (code: ExitCode) => void = () => undefined): Command {
   const program = new Command('mfa-phone-sync')
     .description("Keeps every Entra ID user's MFA phone method equal to a directory attribute.")
     .version(packageVersion())
+    .option(
+      '--url <url>',
+      'base URL of the functions (default: MFA_PHONE_SYNC_URL), e.g. https://<app>.azurewebsites.net/api',
+    )
+    .option('--key <key>', 'host or function key (default: MFA_PHONE_SYNC_KEY)')
+    .option('--json', 'machine-readable output on stdout')
     .showHelpAfterError()
     .exitOverride();
+  for (const command of [syncCommand(), statusCommand(onExit), runsCommand(), reportCommand()]) {
+    program.addCommand(command.exitOverride());
+  }
   registerEnqueueCommand(program);
   return program;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  let decided: ExitCode = EXIT.ok;
+  const program = buildProgram((code) => {
+    decided = code;
+  });
   try {
     await program.parseAsync([...argv]);
-    return EXIT.ok;
+    return decided;
   } catch (error) {
-    if (error instanceof CommandExit) {
+    if (error instanceof CliError) {
       process.stderr.write(`mfa-phone-sync: ${error.message}\n`);
-      return error.status;
+      return error.exit;
     }
     // commander throws CommanderError (with its own exit code) for --help, --version and usage errors.
     if (error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number') {

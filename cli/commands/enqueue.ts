@@ -10,11 +10,7 @@ import {
   type UserList,
   type UserListFormat,
 } from '../../lib/queue/userList';
-import { CommandExit } from '../commandExit';
-
-/** Exit codes as in main.ts EXIT (kept as numbers here so main.ts and the commands do not import each other). */
-const EXIT_USAGE = 2;
-const EXIT_UNAVAILABLE = 3;
+import { CliError, EXIT } from '../errors';
 
 export const DEFAULT_QUEUE = 'mfa-phone-sync-requests';
 export const STANDARD_MAX_MESSAGE_BYTES = 256 * 1024;
@@ -129,12 +125,12 @@ export async function runEnqueue(
     });
     const more =
       list.problems.length > shown.length ? `\n  ... and ${list.problems.length - shown.length} more` : '';
-    throw new CommandExit(
-      EXIT_USAGE,
+    throw new CliError(
       `${list.problems.length} invalid entr${list.problems.length === 1 ? 'y' : 'ies'}; nothing was sent:\n${shown.join('\n')}${more}`,
+      EXIT.usage,
     );
   }
-  if (list.users.length === 0) throw new CommandExit(EXIT_USAGE, 'no users given; nothing was sent');
+  if (list.users.length === 0) throw new CliError('no users given; nothing was sent', EXIT.usage);
 
   const dryRun = options.dryRun ?? list.dryRun ?? false;
   let messages: PlannedMessage[];
@@ -147,7 +143,7 @@ export async function runEnqueue(
     });
   } catch (error) {
     if (error instanceof MessageTooLargeError)
-      throw new CommandExit(EXIT_USAGE, `${error.message}; nothing was sent`);
+      throw new CliError(`${error.message}; nothing was sent`, EXIT.usage);
     throw error;
   }
 
@@ -174,7 +170,7 @@ export async function runEnqueue(
 
 async function readUsers(args: readonly string[], options: EnqueueOptions, io: EnqueueIo): Promise<UserList> {
   if (args.length > 0 && options.file !== undefined) {
-    throw new CommandExit(EXIT_USAGE, 'give users as arguments or with --file, not both');
+    throw new CliError('give users as arguments or with --file, not both', EXIT.usage);
   }
   if (args.length > 0) return userListFromArguments(args);
   let text: string;
@@ -183,16 +179,16 @@ async function readUsers(args: readonly string[], options: EnqueueOptions, io: E
     try {
       text = await readFile(options.file, 'utf8');
     } catch (error) {
-      throw new CommandExit(
-        EXIT_USAGE,
+      throw new CliError(
         `cannot read ${options.file}: ${error instanceof Error ? error.message : String(error)}`,
+        EXIT.usage,
       );
     }
     fileName = basename(options.file);
   } else if (options.file === '-' || !io.stdinIsTTY) {
     text = await io.readStdin();
   } else {
-    throw new CommandExit(EXIT_USAGE, 'no users: give them as arguments, with --file <path>, or on stdin');
+    throw new CliError('no users: give them as arguments, with --file <path>, or on stdin', EXIT.usage);
   }
   return readUserList(text, {
     format: options.format,
@@ -221,15 +217,15 @@ async function send(messages: readonly PlannedMessage[], options: EnqueueOptions
         ? ` ${sent} of ${messages.length} messages were sent; running the same command again is safe (same MessageIds).`
         : ' Nothing was sent.';
     if (isServiceBusError(error) && error.code === 'MessageSizeExceeded') {
-      throw new CommandExit(
-        EXIT_USAGE,
+      throw new CliError(
         `the queue refused a message as too large (${redactSecrets(error.message)}); lower --max-message-bytes to the queue's limit.${partial}`,
+        EXIT.usage,
       );
     }
     const detail = isServiceBusError(error) ? `${error.code}: ${error.message}` : String(error);
-    throw new CommandExit(
-      EXIT_UNAVAILABLE,
+    throw new CliError(
       `could not send to queue '${options.queue}': ${redactSecrets(detail)}.${partial}`,
+      EXIT.unavailable,
     );
   } finally {
     await sender.close().catch(() => undefined);
@@ -239,23 +235,23 @@ async function send(messages: readonly PlannedMessage[], options: EnqueueOptions
 
 function createClient(options: EnqueueOptions): ServiceBusClient {
   if (options.connectionString !== undefined && options.namespace !== undefined) {
-    throw new CommandExit(EXIT_USAGE, 'give --connection-string or --namespace, not both');
+    throw new CliError('give --connection-string or --namespace, not both', EXIT.usage);
   }
   if (options.connectionString !== undefined) {
     try {
       return new ServiceBusClient(options.connectionString);
     } catch (error) {
-      throw new CommandExit(
-        EXIT_USAGE,
+      throw new CliError(
         `the connection string is not valid: ${redactSecrets(error instanceof Error ? error.message : String(error))}`,
+        EXIT.usage,
       );
     }
   }
   if (options.namespace !== undefined)
     return new ServiceBusClient(options.namespace, new DefaultAzureCredential());
-  throw new CommandExit(
-    EXIT_USAGE,
+  throw new CliError(
     'no queue connection: give --namespace <name>.servicebus.windows.net (Azure, DefaultAzureCredential) or --connection-string (e.g. the local broker that npm start prints)',
+    EXIT.usage,
   );
 }
 

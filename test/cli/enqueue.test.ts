@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommandExit } from '../../cli/commandExit';
+import { CliError } from '../../cli/errors';
 import { registerEnqueueCommand, type EnqueueIo } from '../../cli/commands/enqueue';
 import { Command } from 'commander';
 import { BrokerHarness } from '../servicebus/brokerHarness';
@@ -27,7 +27,7 @@ afterAll(async () => {
   await broker?.stop();
 });
 
-async function run(args: string[], stdin = ''): Promise<{ out: string; error?: CommandExit }> {
+async function run(args: string[], stdin = ''): Promise<{ out: string; error?: CliError }> {
   let out = '';
   const io: EnqueueIo = {
     out: (text) => (out += text),
@@ -42,7 +42,7 @@ async function run(args: string[], stdin = ''): Promise<{ out: string; error?: C
     await program.parseAsync(['node', 'mfa-phone-sync', 'enqueue', ...args]);
     return { out };
   } catch (error) {
-    if (error instanceof CommandExit) return { out, error };
+    if (error instanceof CliError) return { out, error };
     throw error;
   }
 }
@@ -113,7 +113,7 @@ describe('mfa-phone-sync enqueue', () => {
 
   it('refuses invalid entries with their lines and sends nothing', async () => {
     const { error } = await run(['--file', '-'], 'ok@contoso.com\n+49 171 1234567\n');
-    expect(error?.status).toBe(2);
+    expect(error?.exit).toBe(2);
     expect(error?.message).toContain('line 2');
     expect(error?.message).not.toContain('1234567');
     expect(await drain(QUEUE)).toEqual([]);
@@ -125,7 +125,7 @@ describe('mfa-phone-sync enqueue', () => {
     await drain('tiny');
     const many = Array.from({ length: 200 }, (_, i) => `someone.with.a.long.name${i}@contoso.com`);
     const refused = await run([...many, '--queue', 'tiny', '--max-message-bytes', '262144']);
-    expect(refused.error?.status).toBe(2);
+    expect(refused.error?.exit).toBe(2);
     expect(refused.error?.message).toMatch(
       /refused a message as too large.*--max-message-bytes.*Nothing was sent/s,
     );
