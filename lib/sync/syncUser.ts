@@ -19,13 +19,24 @@ import { type SyncPlan, type UserOutcome } from './types';
  * orchestrator's retry policy applies. Safe to run more than once: every attempt re-reads and re-plans,
  * so a retried or replayed activity converges and never writes needlessly.
  */
-export async function syncUser(input: SyncUserInput, graph: GraphGateway, log: Logger): Promise<UserOutcome> {
+export async function syncUser(
+  input: SyncUserInput,
+  graph: GraphGateway,
+  log: Logger,
+  known?: KnownAttribute,
+): Promise<UserOutcome> {
   const { user, policy } = input;
   const call: GraphCallOptions = { priority: input.priority };
   const source = parseSourceAttribute(policy.sourceAttribute);
   if (!source.ok) throw new Error(`invalid source attribute in run policy: ${source.error}`);
 
-  const found = await readAttribute(graph, user, source.value, policy, call);
+  const found: Settled<{ userId: string; raw: string | null; attribute: NormalizedPhone }> =
+    known === undefined
+      ? await readAttribute(graph, user, source.value, policy, call)
+      : {
+          ok: true,
+          value: { userId: known.userId, raw: known.raw, attribute: normalizeForPolicy(known.raw, policy) },
+        };
   if (!found.ok) return permanentFailure(user, undefined, found.error, 'reading the user');
   const { userId } = found.value;
   let { raw, attribute } = found.value;
@@ -125,6 +136,15 @@ export async function syncUser(input: SyncUserInput, graph: GraphGateway, log: L
     attempt += 1;
     methods = reread.value;
   }
+}
+
+/**
+ * The attribute value a caller already read in bulk (a `/users/delta` page), so the sync does not read
+ * it again one by one. The post-write re-read still runs: it is what catches a change made meanwhile.
+ */
+export interface KnownAttribute {
+  userId: string;
+  raw: string | null;
 }
 
 /** One plan, and one more after a write found the method changed under it. */
