@@ -42,6 +42,7 @@ import {
 } from './seed/load';
 import { EXTENSION_ATTRIBUTE_NAMES } from './seed/schema';
 import { AppRegistry, describeCertificate, type RegisteredApp } from './store/apps';
+import { GroupStore } from './store/groups';
 import { roleTemplateId } from './store/directoryRoles';
 import { SubscriptionStore } from './store/subscriptionStore';
 import { TenantStore } from './store/tenantStore';
@@ -228,6 +229,7 @@ export class Emulator implements ControlTarget, RunningEmulator {
     this.ctx = {
       store: this.tenant.store,
       subscriptions: this.tenant.subscriptions,
+      groups: new GroupStore(),
       phoneAuth: new PhoneMethodAuthorizer(this.tenant.store, this.choices),
       choices: this.choices,
       clock: this.clock,
@@ -359,6 +361,10 @@ export class Emulator implements ControlTarget, RunningEmulator {
     return this.tenant.subscriptions;
   }
 
+  groups(): GroupStore {
+    return this.ctx.groups;
+  }
+
   summary(): TenantSummary {
     const t = this.tenant;
     return {
@@ -401,6 +407,7 @@ export class Emulator implements ControlTarget, RunningEmulator {
     this.tenant = next;
     if (next.store.tenantId !== previousTenant) this.tokenService.retarget(next.store.tenantId);
     this.ctx.store = next.store;
+    this.ctx.groups.clear();
     this.ctx.subscriptions = next.subscriptions;
     this.ctx.phoneAuth = new PhoneMethodAuthorizer(next.store, this.choices);
     this.ctx.flags.deltaResyncPending = false;

@@ -9,7 +9,7 @@ import { OUTCOMES, type UserOutcome } from './types';
  * loudly with a readable error instead of misbehaving.
  */
 
-const policySchema = z.object({
+export const policySchema = z.object({
   sourceAttribute: z.string().min(1),
   phoneType: z.enum(PHONE_TYPES),
   defaultCountry: z.string().length(2).nullable(),
@@ -17,7 +17,7 @@ const policySchema = z.object({
   maskedRead: z.enum(['skip', 'overwrite']),
 });
 
-const retrySchema = z.object({
+export const retrySchema = z.object({
   firstRetryIntervalMs: z.number().int().positive(),
   maxAttempts: z.number().int().positive(),
   backoffCoefficient: z.number().min(1),

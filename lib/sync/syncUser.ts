@@ -19,7 +19,12 @@ import { type SyncPlan, type UserOutcome } from './types';
  * orchestrator's retry policy applies. Safe to run more than once: every attempt re-reads and re-plans,
  * so a retried or replayed activity converges and never writes needlessly.
  */
-export async function syncUser(input: SyncUserInput, graph: GraphGateway, log: Logger): Promise<UserOutcome> {
+export async function syncUser(
+  input: SyncUserInput,
+  graph: GraphGateway,
+  log: Logger,
+  known?: KnownAttribute,
+): Promise<UserOutcome> {
   const { user, policy } = input;
   const call: GraphCallOptions = { priority: input.priority };
   const source = parseSourceAttribute(policy.sourceAttribute);
@@ -27,7 +32,14 @@ export async function syncUser(input: SyncUserInput, graph: GraphGateway, log: L
 
   // One round trip of latency for a user that needs no write (DESIGN.md §8): when the caller's key can
   // address the phone methods itself, both reads go out together. Otherwise the methods wait for the id.
-  const attributeRead = readAttribute(graph, user, source.value, policy, call);
+  // A value the caller already read in bulk (delta) replaces the attribute read.
+  const attributeRead: Promise<Settled<{ userId: string; raw: string | null; attribute: NormalizedPhone }>> =
+    known === undefined
+      ? readAttribute(graph, user, source.value, policy, call)
+      : Promise.resolve({
+          ok: true,
+          value: { userId: known.userId, raw: known.raw, attribute: normalizeForPolicy(known.raw, policy) },
+        });
   const early = canAddressPhoneMethods(user) ? settle(graph.listPhoneMethods(user, call)) : undefined;
   // Whatever happens to the attribute read, an early read that is not used must not end unhandled.
   early?.catch(() => undefined);
@@ -147,6 +159,15 @@ const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 function canAddressPhoneMethods(userKey: string): boolean {
   if (OBJECT_ID.test(userKey)) return true;
   return userKey.includes('@') && !userKey.startsWith('$') && !userKey.includes("'");
+}
+
+/**
+ * The attribute value a caller already read in bulk (a `/users/delta` page), so the sync does not read
+ * it again one by one. The post-write re-read still runs: it is what catches a change made meanwhile.
+ */
+export interface KnownAttribute {
+  userId: string;
+  raw: string | null;
 }
 
 /** One plan, and one more after a write found the method changed under it. */

@@ -9,12 +9,15 @@ import { type RequestLog } from '../log/requestLog';
 import { type ThrottlingOptions, type UndocumentedChoices } from '../options';
 import { SeedValidationError } from '../seed/load';
 import { seedUserSchema, userPatchSchema, PHONE_TYPES } from '../seed/schema';
+import { type GroupStore } from '../store/groups';
 import { type SubscriptionStore } from '../store/subscriptionStore';
 import { StoreError, type TenantStore } from '../store/tenantStore';
 import { type PhoneType, type UserRecord } from '../store/users';
 import {
   choicesSchema,
   eventSinkSchema,
+  eventDeliverySchema,
+  groupSchema,
   faultProfileSchema,
   latencyProfileSchema,
   mintTokenSchema,
@@ -29,6 +32,7 @@ import { type ControlUser, type EmulatorStats, type ReseedRequest, type TenantSu
 export interface ControlTarget {
   store(): TenantStore;
   subscriptions(): SubscriptionStore;
+  groups(): GroupStore;
   summary(): TenantSummary;
   stats(): EmulatorStats;
   reseed(request: ReseedRequest): Promise<TenantSummary>;
@@ -169,12 +173,33 @@ export async function handleControl(
         return sendJson(res, 200, sub);
       }
     }
+    if (a === 'groups') {
+      if (!b && method === 'GET') return sendJson(res, 200, { value: target.groups().all });
+      if (b && !c && method === 'PUT') {
+        const body = validate(groupSchema, await jsonBody(req));
+        if (!/^[0-9a-f-]{36}$/i.test(b)) throw new ControlError(400, 'A group id is a GUID.');
+        return sendJson(
+          res,
+          200,
+          target.groups().put({ id: b, displayName: body.displayName ?? b, members: body.members }),
+        );
+      }
+      if (b && !c && method === 'DELETE') {
+        target.groups().delete(b);
+        return sendEmpty(res, 204);
+      }
+    }
     if (a === 'events') {
       if (!b && method === 'GET')
         return sendJson(res, 200, { value: target.publisher.records(Number(query.get('since') ?? 0)) });
       if (b === 'flush' && method === 'POST') {
         await target.publisher.flush();
         return sendEmpty(res, 204);
+      }
+      if (b === 'delivery' && method === 'GET') return sendJson(res, 200, target.publisher.delivery());
+      if (b === 'delivery' && method === 'PUT') {
+        target.publisher.setDelivery(validate(eventDeliverySchema, (await jsonBody(req)) ?? {}));
+        return sendJson(res, 200, target.publisher.delivery());
       }
       if (b === 'sink' && method === 'PUT') {
         const body = await jsonBody(req);

@@ -205,6 +205,26 @@ export class EmulatorControlClient {
     await this.call('POST', '/events/flush');
   }
 
+  /** Creates or replaces a group with these direct members (user or group ids); for transitiveMembers. */
+  putGroup(
+    id: string,
+    group: { displayName?: string; members: string[] },
+  ): Promise<{ id: string; members: string[] }> {
+    return this.call('PUT', `/groups/${encodeURIComponent(id)}`, group);
+  }
+
+  /**
+   * `dropChanges`: change notifications are recorded as `dropped` and never delivered (lifecycle ones
+   * still are), as when Event Grid loses them; `delayMs`: each delivery waits this long first (Graph's
+   * own notification latency, reference/graph.md §7.1).
+   */
+  setEventDelivery(settings: {
+    dropChanges?: boolean;
+    delayMs?: number;
+  }): Promise<{ dropChanges: boolean; delayMs: number }> {
+    return this.call('PUT', '/events/delivery', settings);
+  }
+
   async setEventSink(sink: EventSinkOptions | null): Promise<void> {
     await this.call('PUT', '/events/sink', sink);
   }

@@ -89,6 +89,19 @@ export const eventSinkSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
 });
 
+/** A group and its direct members (user or group object ids). */
+export const groupSchema = z.strictObject({
+  displayName: z.string().min(1).max(256).optional(),
+  members: z.array(z.string().regex(/^[0-9a-f-]{36}$/i)).max(100_000),
+});
+
+/** Event delivery knobs: drop change notifications (to test reconciliation), delay each delivery. */
+export const eventDeliverySchema = z.strictObject({
+  dropChanges: z.boolean().optional(),
+  delayMs: z.number().int().min(0).max(600_000).optional(),
+});
+export type EventDeliverySettings = z.infer<typeof eventDeliverySchema>;
+
 export const mintTokenSchema = z.strictObject({
   kind: z.enum(['app', 'user']).optional(),
   appId: z.string().optional(),

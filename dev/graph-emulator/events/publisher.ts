@@ -22,7 +22,7 @@ export interface DeliveryRecord {
   eventType: string;
   userId?: string;
   url: string | null;
-  status: 'pending' | 'delivered' | 'failed' | 'noSink' | 'paused';
+  status: 'pending' | 'delivered' | 'failed' | 'noSink' | 'paused' | 'dropped';
   attempts: number;
   lastHttpStatus?: number;
   lastError?: string;
@@ -59,6 +59,8 @@ export class EventPublisher {
   private readonly abort = new AbortController();
   private readonly sweeper: NodeJS.Timeout;
   private stopped = false;
+  private dropChanges = false;
+  private delayMs = 0;
 
   constructor(
     private subscriptions: SubscriptionStore,
@@ -83,6 +85,16 @@ export class EventPublisher {
 
   get currentSink(): EventSinkOptions | undefined {
     return this.sink;
+  }
+
+  /** Delivery knobs of the control API (`PUT /events/delivery`). */
+  setDelivery(settings: { dropChanges?: boolean; delayMs?: number }): void {
+    if (settings.dropChanges !== undefined) this.dropChanges = settings.dropChanges;
+    if (settings.delayMs !== undefined) this.delayMs = settings.delayMs;
+  }
+
+  delivery(): { dropChanges: boolean; delayMs: number } {
+    return { dropChanges: this.dropChanges, delayMs: this.delayMs };
   }
 
   records(since = 0): DeliveryRecord[] {
@@ -205,13 +217,17 @@ export class EventPublisher {
       return;
     }
     if (this.stopped) return;
+    if (this.dropChanges && !lifecycle) {
+      record.status = 'dropped';
+      return;
+    }
     if (channel === 'eventGrid') {
       if (!this.sink) {
         record.status = 'noSink';
         return;
       }
       const batch = this.sink.mode === 'batch';
-      this.queue.push({
+      this.enqueue({
         record,
         url: this.sink.url,
         body: JSON.stringify(batch ? [payload] : payload),
@@ -224,7 +240,7 @@ export class EventPublisher {
         },
       });
     } else {
-      this.queue.push({
+      this.enqueue({
         record,
         url: webhookUrl ?? '',
         body: JSON.stringify(payload),
@@ -232,6 +248,21 @@ export class EventPublisher {
       });
     }
     this.pump();
+  }
+
+  /** Queues a delivery, after the configured delay (tracked like a retry, so `flush` waits for it). */
+  private enqueue(task: Task): void {
+    if (this.delayMs === 0) {
+      this.queue.push(task);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.queue.push(task);
+      this.pump();
+      this.notifyIdle();
+    }, this.delayMs);
+    this.retryTimers.add(timer);
   }
 
   private pump(): void {

@@ -1,5 +1,6 @@
 import { type Clock } from '../core/clock';
 import { type UndocumentedChoices } from '../options';
+import { type GroupStore } from '../store/groups';
 import { type SubscriptionStore } from '../store/subscriptionStore';
 import { type TenantStore } from '../store/tenantStore';
 import { type PhoneMethodAuthorizer } from './authorization';
@@ -8,6 +9,7 @@ import { type PhoneMethodAuthorizer } from './authorization';
 export interface GraphContext {
   store: TenantStore;
   subscriptions: SubscriptionStore;
+  groups: GroupStore;
   phoneAuth: PhoneMethodAuthorizer;
   choices: UndocumentedChoices;
   clock: Clock;

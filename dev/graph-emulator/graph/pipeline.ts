@@ -8,6 +8,7 @@ import { executeBatch } from './batch';
 import { type GraphContext } from './context';
 import { usersDelta } from './delta';
 import { errors, GraphError } from './errors';
+import { transitiveMembers } from './groups';
 import {
   createPhoneMethod,
   deletePhoneMethod,
@@ -236,6 +237,8 @@ export class GraphPipeline {
         return deleteSubscription(ctx, req, r.id);
       case 'reauthorize':
         return reauthorizeSubscription(ctx, req, r.id);
+      case 'transitiveMembers':
+        return transitiveMembers(ctx, req, r.groupId, r.usersOnly);
       case 'batch':
         throw errors.invalidRequest('unreachable');
     }

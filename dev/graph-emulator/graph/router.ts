@@ -19,7 +19,8 @@ export type Route =
   | { op: 'batch' }
   | { op: 'subscriptions' }
   | { op: 'subscription'; id: string }
-  | { op: 'reauthorize'; id: string };
+  | { op: 'reauthorize'; id: string }
+  | { op: 'transitiveMembers'; groupId: string; usersOnly: boolean };
 
 export type Operation = Route['op'];
 
@@ -35,6 +36,7 @@ export const ALLOWED_METHODS: Readonly<Record<Operation, readonly string[]>> = {
   subscriptions: ['GET', 'POST'],
   subscription: ['GET', 'PATCH', 'DELETE'],
   reauthorize: ['POST'],
+  transitiveMembers: ['GET'],
 };
 
 const KEY_FUNCTION_FORM = /^users\('((?:[^']|'')*)'\)$/i;
@@ -67,6 +69,17 @@ export function route(rawPath: string): Route {
       if (segments.length === 3 && segments[2]?.toLowerCase() === 'reauthorize')
         return { op: 'reauthorize', id };
       throw errors.segmentNotFound(segments[2] ?? '');
+    }
+    case 'groups': {
+      const groupId = segments[1];
+      if (groupId === undefined || segments[2]?.toLowerCase() !== 'transitivemembers') {
+        throw errors.segmentNotFound(segments[2] ?? 'groups');
+      }
+      if (segments.length === 3) return { op: 'transitiveMembers', groupId, usersOnly: false };
+      if (segments.length === 4 && segments[3]?.toLowerCase() === 'microsoft.graph.user') {
+        return { op: 'transitiveMembers', groupId, usersOnly: true };
+      }
+      throw errors.segmentNotFound(segments[3] ?? '');
     }
     case 'users': {
       if (segments.length === 1) return { op: 'listUsers' };

@@ -1,4 +1,6 @@
 import {
+  TLS_VERSIONS,
+  type TlsVersion,
   checkNotificationUrl,
   isEventGridUrl,
   SubscriptionRuleError,
@@ -31,7 +33,8 @@ function view(ctx: GraphContext, sub: Subscription, withContext: boolean): Recor
     expirationDateTime: sub.expirationDateTime,
     creatorId: sub.creatorId,
     includeResourceData: false,
-    latestSupportedTlsVersion: 'v1_2',
+    latestSupportedTlsVersion: sub.latestSupportedTlsVersion ?? 'v1_2',
+    notificationContentType: 'application/json',
     encryptionCertificate: null,
     encryptionCertificateId: null,
     notificationUrlAppId: null,
@@ -65,6 +68,18 @@ function requiredString(b: Record<string, unknown>, name: string): string {
   return value;
 }
 
+function tlsVersion(b: Record<string, unknown>): TlsVersion {
+  const value = optionalString(b, 'latestSupportedTlsVersion');
+  if (value === null) return 'v1_2';
+  const known = TLS_VERSIONS.find((version) => version === value.toLowerCase());
+  if (known === undefined) {
+    throw errors.invalidRequest(
+      `latestSupportedTlsVersion '${value}' is not valid; expected one of ${TLS_VERSIONS.join(', ')}.`,
+    );
+  }
+  return known;
+}
+
 function notFound(id: string): GraphError {
   return new GraphError(404, 'ResourceNotFound', `The object '${id}' was not found.`);
 }
@@ -84,7 +99,14 @@ export async function createSubscription(
     notificationUrl: requiredString(b, 'notificationUrl'),
     lifecycleNotificationUrl: optionalString(b, 'lifecycleNotificationUrl'),
     expirationDateTime: requiredString(b, 'expirationDateTime'),
+    latestSupportedTlsVersion: tlsVersion(b),
   };
+  const contentType = optionalString(b, 'notificationContentType');
+  if (contentType !== null && contentType.toLowerCase() !== 'application/json') {
+    throw errors.invalidRequest(
+      `notificationContentType '${contentType}' is not supported for this resource.`,
+    );
+  }
   try {
     ctx.subscriptions.validate(input, principal.appId, ctx.clock.nowMs());
   } catch (error) {
@@ -99,7 +121,7 @@ export async function createSubscription(
     }
   }
   const creator = principal.kind === 'user' ? principal.userId : principal.objectId;
-  const sub = ctx.subscriptions.create(input, principal.appId, creator);
+  const sub = ctx.subscriptions.create(input, principal.appId, creator, ctx.clock.nowMs());
   hooks.afterExpiryChange(sub);
   return {
     status: 201,
@@ -146,6 +168,9 @@ export function updateSubscription(
     if (!['expirationDateTime', 'notificationUrl', '@odata.type'].includes(name)) {
       throw errors.invalidRequest(`Property '${name}' cannot be updated.`);
     }
+  }
+  if (!('expirationDateTime' in b) && !('notificationUrl' in b)) {
+    throw errors.invalidRequest('An update needs expirationDateTime or notificationUrl.');
   }
   try {
     const expiration = optionalString(b, 'expirationDateTime');

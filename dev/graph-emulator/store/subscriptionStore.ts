@@ -2,6 +2,11 @@ import { randomUUID } from 'node:crypto';
 
 /** Users and other directory resources: at most 41,760 minutes (reference/graph.md §7.1). */
 export const MAX_USER_SUBSCRIPTION_MINUTES = 41_760;
+/** Graph raises a shorter requested lifetime to this many minutes from now (issue 8 §5). */
+export const MIN_SUBSCRIPTION_MINUTES = 45;
+/** `latestSupportedTlsVersion` values Graph accepts; `v1_2` when not given. */
+export const TLS_VERSIONS = ['v1_0', 'v1_1', 'v1_2', 'v1_3'] as const;
+export type TlsVersion = (typeof TLS_VERSIONS)[number];
 /** Per app+tenant quota for Entra resources (English docs; graph.md §7.1). */
 export const MAX_SUBSCRIPTIONS_PER_APP = 100;
 
@@ -33,9 +38,12 @@ export interface NewSubscription {
   notificationUrl: string;
   lifecycleNotificationUrl: string | null;
   expirationDateTime: string;
+  /** Absent in state written before the field existed: read as `v1_2`. */
+  latestSupportedTlsVersion?: TlsVersion;
 }
 
-const CHANGE_TYPES = new Set(['created', 'updated', 'deleted']);
+/** Users (and groups) take only `updated` and `deleted` (reference/graph.md §7.1; creation arrives as updated). */
+const USER_CHANGE_TYPES = new Set(['updated', 'deleted']);
 
 export function isEventGridUrl(url: string): boolean {
   return url.toLowerCase().startsWith('eventgrid:');
@@ -74,6 +82,17 @@ export function checkNotificationUrl(url: string, field: string): void {
   else checkWebhookUrl(url, field);
 }
 
+function changeTypesOf(changeType: string): string[] {
+  return changeType
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => t !== '');
+}
+
+function sameChangeTypes(a: string, b: string): boolean {
+  return changeTypesOf(a).sort().join(',') === changeTypesOf(b).sort().join(',');
+}
+
 /** Subscriptions and their rules; delivery lives in events/publisher.ts. */
 export class SubscriptionStore {
   private readonly byId = new Map<string, Subscription>();
@@ -108,8 +127,8 @@ export class SubscriptionStore {
         `Resource '${input.resource}' does not exist.`,
       );
     }
-    const types = input.changeType.split(',').map((t) => t.trim().toLowerCase());
-    if (types.length === 0 || types.some((t) => !CHANGE_TYPES.has(t))) {
+    const types = changeTypesOf(input.changeType);
+    if (types.length === 0 || types.some((t) => !USER_CHANGE_TYPES.has(t))) {
       throw new SubscriptionRuleError(
         400,
         'InvalidRequest',
@@ -127,6 +146,20 @@ export class SubscriptionStore {
     if (input.lifecycleNotificationUrl !== null)
       checkNotificationUrl(input.lifecycleNotificationUrl, 'lifecycleNotificationUrl');
     this.checkExpiration(input.expirationDateTime, nowMs);
+    const duplicate = this.all.find(
+      (s) =>
+        s.applicationId === applicationId.toLowerCase() &&
+        s.resource.toLowerCase() === resource.toLowerCase() &&
+        sameChangeTypes(s.changeType, input.changeType) &&
+        s.notificationUrl.toLowerCase() === input.notificationUrl.toLowerCase(),
+    );
+    if (duplicate !== undefined) {
+      throw new SubscriptionRuleError(
+        409,
+        'ExtensionError',
+        'Operation not allowed: a subscription with the same resource, changeType and notificationUrl already exists.',
+      );
+    }
     const mine = this.all.filter((s) => s.applicationId === applicationId.toLowerCase()).length;
     if (mine >= MAX_SUBSCRIPTIONS_PER_APP) {
       throw new SubscriptionRuleError(
@@ -162,7 +195,13 @@ export class SubscriptionStore {
     }
   }
 
-  create(input: NewSubscription, applicationId: string, creatorId: string): Subscription {
+  /** Graph raises a lifetime under 45 minutes to now + 45 minutes, on create and on renew. */
+  effectiveExpiration(expirationDateTime: string, nowMs: number): string {
+    const at = Math.max(Date.parse(expirationDateTime), nowMs + MIN_SUBSCRIPTION_MINUTES * 60_000);
+    return new Date(at).toISOString();
+  }
+
+  create(input: NewSubscription, applicationId: string, creatorId: string, nowMs: number): Subscription {
     const sub: Subscription = {
       id: randomUUID(),
       resource: input.resource.replace(/^\/+/, ''),
@@ -170,7 +209,8 @@ export class SubscriptionStore {
       clientState: input.clientState,
       notificationUrl: input.notificationUrl,
       lifecycleNotificationUrl: input.lifecycleNotificationUrl,
-      expirationDateTime: new Date(Date.parse(input.expirationDateTime)).toISOString(),
+      expirationDateTime: this.effectiveExpiration(input.expirationDateTime, nowMs),
+      latestSupportedTlsVersion: input.latestSupportedTlsVersion ?? 'v1_2',
       applicationId: applicationId.toLowerCase(),
       creatorId,
       paused: false,
@@ -182,7 +222,7 @@ export class SubscriptionStore {
 
   renew(sub: Subscription, expirationDateTime: string, nowMs: number): void {
     this.checkExpiration(expirationDateTime, nowMs);
-    sub.expirationDateTime = new Date(Date.parse(expirationDateTime)).toISOString();
+    sub.expirationDateTime = this.effectiveExpiration(expirationDateTime, nowMs);
     sub.paused = false;
   }
 
