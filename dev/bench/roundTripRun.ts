@@ -12,13 +12,20 @@ import { percentile, round, runBenchmark } from './figures';
  * compares the median activity time (`syncUserPhone`, as the host logs it) with the median of one read
  * (the attribute read, as the emulator timed it, its added latency included).
  *
- *   npm run bench:roundtrip [-- --users 2000]
+ *   npm run bench:roundtrip [-- --users 2000] [--max-activities 2]
  *
  * Also pairs each user's two reads from the emulator's log: the median of the slower of the two (what
  * concurrent reads cost) and of their sum (what reading one after the other cost).
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { users: { type: 'string', default: '2000' } } });
+  const { values } = parseArgs({
+    options: {
+      users: { type: 'string', default: '2000' },
+      // Activities at once in the host; low values measure a user's latency without queueing behind others.
+      'max-activities': { type: 'string' },
+    },
+  });
+  const maxActivities = values['max-activities'] === undefined ? undefined : Number(values['max-activities']);
   const users = Number(values.users);
   if (!Number.isInteger(users) || users < 1 || users > 10_000) throw new Error('--users: 1 to 10,000');
   const seed = generateTenantSeed({ users, seed: 11 });
@@ -28,6 +35,7 @@ async function main(): Promise<void> {
     emulator: { seed, latency: 'realistic', requestLogSize: 100_000 },
     logLevel: 'info',
     output: 'capture',
+    ...(maxActivities === undefined ? {} : { maxActivities }),
   });
   try {
     const client = stack.client();
@@ -59,13 +67,14 @@ async function main(): Promise<void> {
     const figures = {
       users,
       latency: 'realistic',
+      maxActivities: maxActivities ?? 'host default',
       readLatencyPreset: REALISTIC_LATENCY.read,
       wallSeconds: round(wallMs / 1000),
       graphRequests: log.length,
-      graphRequestsPerUser: round((log.length / users) * 100) / 100,
+      graphRequestsPerUser: Math.round((log.length / users) * 100) / 100,
       medianOneReadMs: oneRead,
       medianActivityMs: medianActivity,
-      activityOverOneRead: round((medianActivity / Math.max(1, oneRead)) * 100) / 100,
+      activityOverOneRead: Math.round((medianActivity / Math.max(1, oneRead)) * 100) / 100,
       p95ActivityMs: percentile(activityMs, 0.95),
       usersWithBothReads: pairs.length,
       medianSlowerOfTheTwoReadsMs: percentile(
