@@ -12,6 +12,7 @@ import {
 import { findPackageRoot } from './graph-emulator/packageRoot';
 import { startProductQueueBroker } from './servicebus-broker/productQueue';
 import type { RunningBroker } from './servicebus-broker';
+import { type RunningAzurite, startAzurite } from './azurite';
 import { SyncClient } from './syncClient';
 
 /**
@@ -45,6 +46,8 @@ export interface LocalStackOptions {
    * its connection string as `ServiceBusConnection`, so the queue trigger listens. 0 picks a free port.
    */
   serviceBus?: { port?: number; lockDurationMs?: number };
+  /** Azurite (blob storage for the run reports): in memory unless `persist` (kept in `<dataDir>/azurite`). */
+  azurite?: { persist?: boolean };
 }
 
 /** Settings every local run uses unless overridden: the demo tenant's conventions. */
@@ -148,6 +151,8 @@ export interface LocalStack {
   emulator: RunningEmulator;
   /** The local Service Bus broker, when `serviceBus` was asked for. */
   broker: RunningBroker | undefined;
+  /** Blob storage of the run reports. */
+  azurite: RunningAzurite;
   host: HostProcess;
   /** The app settings the host was started with (product + emulator). */
   settings: Record<string, string>;
@@ -165,12 +170,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (options.keepState !== true) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
 
-  const emulator = await startGraphEmulator({ stateDir: join(dataDir, 'emulator'), ...options.emulator });
+  const azurite = await startAzurite({
+    location: options.azurite?.persist === true ? join(dataDir, 'azurite') : undefined,
+  });
+  let emulator: RunningEmulator;
+  try {
+    emulator = await startGraphEmulator({ stateDir: join(dataDir, 'emulator'), ...options.emulator });
+  } catch (error) {
+    await azurite.stop();
+    throw error;
+  }
   let broker: RunningBroker | undefined;
   try {
     const productSettings = appSettingsFrom(emulator.productSettings(options.authMode ?? 'managedIdentity'));
     const settings: Record<string, string> = {
       ...LOCAL_DEFAULT_SETTINGS,
+      // The app's storage account, as Core Tools' local.settings.json names it; the reports live there.
+      AzureWebJobsStorage: azurite.connectionString,
       ...productSettings,
       ...options.settings,
     };
@@ -212,6 +228,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return {
       emulator,
       broker,
+      azurite,
       host,
       settings,
       functionKey: (name) =>
@@ -227,11 +244,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         await host.stop();
         await broker?.stop();
         await emulator.stop();
+        await azurite.stop();
       },
     };
   } catch (error) {
     await broker?.stop();
     await emulator.stop();
+    await azurite.stop();
     throw error;
   }
 }

@@ -3,7 +3,9 @@ import * as df from 'durable-functions';
 import { ConfigError, getConfig, type AppConfig } from '../lib/config';
 import { problemResponse, PROBLEM_TYPES } from '../lib/http/problem';
 import { secretMatches } from '../lib/http/sharedSecret';
-import { decodeJsonBody } from '../lib/input/decodeBody';
+import { publicUrl } from '../lib/http/publicUrl';
+import { readBodyLimited } from '../lib/http/readBody';
+import { checkMediaType, decodeJsonBody, tooLargeProblem } from '../lib/input/decodeBody';
 import { parseSyncRequest } from '../lib/input/syncRequest';
 import { createLogger } from '../lib/log';
 import { newRunId, runIdFromIdempotencyKey } from '../lib/runId';
@@ -57,18 +59,19 @@ export async function httpStart(
     });
   }
 
+  // Refuse what we can before reading a byte: a wrong media type or charset, a declared size over the limit.
+  const mediaProblem = checkMediaType(request.headers.get('content-type'));
+  if (mediaProblem !== undefined) return problemResponse(mediaProblem);
   const declaredLength = Number(request.headers.get('content-length') ?? '0');
   if (declaredLength > config.limits.maxRequestBytes) {
-    return problemResponse({
-      type: PROBLEM_TYPES.tooLarge,
-      title: 'Request body too large',
-      status: 413,
-      detail: `the body has ${declaredLength} bytes; at most ${config.limits.maxRequestBytes} are accepted`,
-    });
+    return problemResponse(tooLargeProblem(config.limits.maxRequestBytes, declaredLength));
   }
+  // Read as a stream: a chunked body declares no length, and must be refused as soon as it passes the limit.
+  const read = await readBodyLimited(request.body, config.limits.maxRequestBytes);
+  if (!read.ok) return problemResponse(tooLargeProblem(config.limits.maxRequestBytes));
   const decoded = decodeJsonBody(
     request.headers.get('content-type'),
-    new Uint8Array(await request.arrayBuffer()),
+    read.bytes,
     config.limits.maxRequestBytes,
   );
   if (!decoded.ok) return problemResponse(decoded.problem);
@@ -83,6 +86,7 @@ export async function httpStart(
       status: tooMany ? 413 : 400,
       detail: parsed.detail,
       ...(parsed.problems.length > 0 ? { errors: parsed.problems } : {}),
+      ...(parsed.moreProblems > 0 ? { moreErrors: parsed.moreProblems } : {}),
     });
   }
   const { users, shape, duplicatesRemoved } = parsed.request;
@@ -111,7 +115,8 @@ export async function httpStart(
     });
   }
 
-  const statusUrl = new URL(`/api/sync/${encodeURIComponent(runId)}`, request.url).toString();
+  // From the app's configured host name, never the caller's Host header (lib/http/publicUrl.ts).
+  const statusUrl = publicUrl(`/api/sync/${encodeURIComponent(runId)}`, config.publicHostName);
   log.info(started.kind === 'started' ? 'sync run started' : 'sync run already started', {
     runId,
     users: users.length,

@@ -1,5 +1,6 @@
 import { isSupportedDefaultCountry } from './phone/normalize';
 import { z } from 'zod';
+import { parsePublicHostName } from './http/publicUrl';
 import { type GraphAuthSettings, type GraphSettings } from './graph/settings';
 import { isPhoneType, PHONE_TYPES } from './graph/phoneMethods';
 import { parseSourceAttribute } from './sync/sourceAttribute';
@@ -34,6 +35,8 @@ export interface AppConfig {
   graph: GraphSettings;
   /** The legacy runbook's shared-secret header, when callers still send it. */
   legacySecret: { headerName: string; secret: string } | null;
+  /** The app's own host name (`WEBSITE_HOSTNAME`) for absolute URLs; never the caller's Host header. */
+  publicHostName?: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -125,7 +128,9 @@ export function loadConfig(env: Env): AppConfig {
   const dryRunDefault = read.boolean('SYNC_DRY_RUN_DEFAULT', false);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { policy, dryRunDefault, limits, retry, graph, legacySecret };
+  const publicHostName = parsePublicHostName(env['WEBSITE_HOSTNAME']);
+
+  return { policy, dryRunDefault, limits, retry, graph, legacySecret, publicHostName };
 }
 
 function readAuth(read: SettingReader, problems: string[]): GraphAuthSettings {

@@ -2,3 +2,4 @@
 export const SYNC_ORCHESTRATION = 'syncPhoneNumbers';
 export const CHUNK_ORCHESTRATION = 'syncPhoneNumbersChunk';
 export const USER_ACTIVITY = 'syncUserPhone';
+export const REPORT_ACTIVITY = 'writeChunkReport';

@@ -1,6 +1,12 @@
 import * as df from 'durable-functions';
 import { type OrchestrationContext, type Task } from 'durable-functions';
-import { CHUNK_ORCHESTRATION, SYNC_ORCHESTRATION, USER_ACTIVITY } from '../lib/functionNames';
+import {
+  CHUNK_ORCHESTRATION,
+  REPORT_ACTIVITY,
+  SYNC_ORCHESTRATION,
+  USER_ACTIVITY,
+} from '../lib/functionNames';
+import { type ChunkReportInput } from '../lib/report/chunkReportInput';
 import { chunkInstanceId } from '../lib/runId';
 import { chunkSizeFor, dedupeUsers, splitIntoChunks } from '../lib/sync/chunking';
 import {
@@ -105,9 +111,7 @@ export function* syncPhoneNumbersChunk(
   context: OrchestrationContext,
 ): Generator<Task, OutcomeReport, unknown> {
   const input = parseChunkInput(context.df.getInput());
-  const retry = new df.RetryOptions(input.retry.firstRetryIntervalMs, input.retry.maxAttempts);
-  retry.backoffCoefficient = input.retry.backoffCoefficient;
-  retry.maxRetryIntervalInMilliseconds = input.retry.maxRetryIntervalMs;
+  const retry = retryOptionsOf(input.retry);
 
   const tasks = input.users.map((user) => {
     const activityInput: SyncUserInput = {
@@ -137,7 +141,33 @@ export function* syncPhoneNumbersChunk(
       }
     }
   }
+  // Every user's row of the full report, under this chunk's index (unique per run): a replay or a retry
+  // overwrites the same blob, never adds a second copy.
+  yield* writeReportRows(context, retry, { runId: input.runId, chunkIndex: input.chunkIndex, outcomes });
   return reportOf(outcomes, input.listRoom);
+}
+
+/**
+ * The report is beside the sync, not part of it: if storage stays down through every retry the users'
+ * outcomes still count, and the report door tells from the missing chunk blob that the report is partial.
+ */
+function* writeReportRows(
+  context: OrchestrationContext,
+  retry: df.RetryOptions,
+  reportInput: ChunkReportInput,
+): Generator<Task, void, unknown> {
+  try {
+    yield context.df.callActivityWithRetry(REPORT_ACTIVITY, retry, reportInput);
+  } catch {
+    // Deliberately swallowed (see above); replay takes the same path because the failure is in history.
+  }
+}
+
+function retryOptionsOf(policy: SyncChunkInput['retry']): df.RetryOptions {
+  const retry = new df.RetryOptions(policy.firstRetryIntervalMs, policy.maxAttempts);
+  retry.backoffCoefficient = policy.backoffCoefficient;
+  retry.maxRetryIntervalInMilliseconds = policy.maxRetryIntervalMs;
+  return retry;
 }
 
 function errorMessage(error: unknown): string {

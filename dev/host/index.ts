@@ -7,6 +7,7 @@ import { loadAppEntryPoints } from './app/loadApp';
 import { applySettings, readHostJson, readLocalSettings } from './app/settings';
 import { installCoreModule } from './core/coreModule';
 import { durableClientData, type ClientBindingSettings } from './durable/clientBinding';
+import type { DurableClock } from './durable/clock';
 import { DurableEngine } from './durable/engine';
 import { DurableStore } from './durable/store';
 import { DURABLE_SYSTEM_KEY, loadKeys, type HostKeys, type KeysInput } from './http/keys';
@@ -21,6 +22,8 @@ import { TimerTriggerScheduler } from './triggers/timerTriggers';
 
 export type { FunctionInfo, TriggerKind } from './app/functionCatalog';
 export type { DurableEngine, StartRequest } from './durable/engine';
+export type { DurableClock } from './durable/clock';
+export { AdjustableClock } from './durable/clock';
 export type { HistoryEvent, RuntimeStatus } from './durable/historyEvents';
 export { EventType } from './durable/historyEvents';
 export type { InstanceRow } from './durable/store';
@@ -64,6 +67,9 @@ export interface HostOptions {
   readonly onInvocation?: (record: InvocationRecord) => void;
   /** How long stop() waits for running invocations; default 10 s. */
   readonly drainTimeoutMs?: number;
+  /** The durable engine's time (episodes, timers, retries); default real time. An `AdjustableClock` lets tests
+   * jump ahead, e.g. through a 7-day timer, without waiting. */
+  readonly durableClock?: DurableClock;
 }
 
 export interface RunningHost {
@@ -148,6 +154,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       options.maxConcurrentOrchestratorFunctions ??
       hostJson.maxConcurrentOrchestratorFunctions ??
       defaultConcurrency,
+    clock: options.durableClock,
   });
   const dispatcher = new TriggerDispatcher(catalog, invoker);
 

@@ -63,7 +63,10 @@ export interface GatewayDeps {
  *
  * Throws at once (plain `Error`) when `settings` cannot work: that is a configuration bug, not a Graph failure.
  */
-export function createGraphGateway(settings: GraphSettings, deps: GatewayDeps = {}): GraphGateway {
+export function createGraphGateway(
+  settings: GraphSettings,
+  deps: GatewayDeps = {},
+): GraphGateway & GraphCaller {
   const base = checkSettings(settings);
   const credential = sharedToken(deps.credential ?? createCredential(settings.auth), {
     now: deps.now ?? Date.now,
@@ -77,6 +80,7 @@ export function createGraphGateway(settings: GraphSettings, deps: GatewayDeps = 
     requestTimeoutMs: settings.requestTimeoutMs,
     gate: throttle.gate,
     writeLimiter: throttle.writeLimiter,
+    pacer: throttle.pacer,
     now: deps.now ?? Date.now,
     sleep: deps.sleep ?? defaultSleep,
     random: deps.random ?? Math.random,
@@ -97,15 +101,38 @@ export function createGraphGateway(settings: GraphSettings, deps: GatewayDeps = 
   return new ClientGateway(client, deps.now ?? Date.now, deps.newClientRequestId ?? randomUUID, deps.logger);
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 interface Exchange {
   operation: string;
   method: Method;
   path: string;
   select?: string;
-  body?: Record<string, string>;
+  body?: Record<string, unknown>;
   options?: GraphCallOptions;
+}
+
+/** One raw Graph answer, for modules that parse their own resources (lib/graph/directoryApi.ts). */
+export interface GraphAnswer {
+  status: number;
+  headers: Headers;
+  bodyText: string;
+  clientRequestId: string;
+}
+
+/**
+ * The gateway's transport (token, retries, throttling, write limiter, client-request-id) for calls other
+ * than the phone-method ones. `path` is relative to the base URL or an absolute link Graph handed out
+ * (e.g. a delta `nextLink`); callers build paths from escaped segments only.
+ */
+export interface GraphCaller {
+  send(
+    operation: string,
+    method: Method,
+    path: string,
+    body?: Record<string, unknown>,
+    options?: GraphCallOptions,
+  ): Promise<GraphAnswer>;
 }
 
 interface Answer {
@@ -124,7 +151,7 @@ const PRIORITY_HEADER_VALUES: Readonly<Record<string, string>> = {
 const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 const MAX_PHONE_NUMBER_LENGTH = 64;
 
-class ClientGateway implements GraphGateway {
+class ClientGateway implements GraphGateway, GraphCaller {
   constructor(
     private readonly client: Client,
     private readonly now: () => number,
@@ -235,6 +262,20 @@ class ClientGateway implements GraphGateway {
         return;
       }
       this.throwUnlessSuccess('deletePhoneMethod', answer);
+    });
+  }
+
+  send(
+    operation: string,
+    method: Method,
+    path: string,
+    body?: Record<string, unknown>,
+    options?: GraphCallOptions,
+  ): Promise<GraphAnswer> {
+    return this.guard(operation, async () => {
+      const answer = await this.exchange({ operation, method, path, body, options });
+      const { status, headers, bodyText } = answer;
+      return { status, headers, bodyText, clientRequestId: answer.call.clientRequestId };
     });
   }
 

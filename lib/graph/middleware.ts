@@ -16,6 +16,7 @@ import {
   type ThrottleGate,
   type WriteLimiter,
 } from './throttle';
+import { type WritePacer } from './writePacer';
 
 /**
  * The Graph client's middleware chain is ours: `ResilienceMiddleware` (retries, throttle gate, write
@@ -53,6 +54,8 @@ export interface ResilienceOptions {
   requestTimeoutMs: number;
   gate: ThrottleGate;
   writeLimiter: WriteLimiter;
+  /** Adapts the write limiter's rate to Graph's throttle signals; without it the rate stays fixed. */
+  pacer?: WritePacer;
   now: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
@@ -61,6 +64,9 @@ export interface ResilienceOptions {
   /** Called when an attempt timed out still waiting for its token, so a hung token request is not rejoined. */
   onTokenTimeout?: () => void;
 }
+
+/** Longest sleep of a write queued under adaptive pacing before it asks the limiter again. */
+const PACED_WAIT_SLICE_MS = 1_000;
 
 /** Responses to these statuses have no body, and `new Response(body, ...)` refuses one. */
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -105,6 +111,7 @@ export class ResilienceMiddleware implements Middleware {
       ) {
         options.gate.closeUntil(now + retryAfterMs);
       }
+      if (attempt.type === 'response') this.pace(call, attempt.response, now);
       const outcome =
         attempt.type === 'response'
           ? { type: 'response' as const, status: attempt.response.status, retryAfterMs }
@@ -172,14 +179,23 @@ export class ResilienceMiddleware implements Middleware {
   private async waitForTurn(call: CallState): Promise<void> {
     const { options } = this;
     if (isWriteMethod(call.method)) {
-      const waitMs = options.writeLimiter.reserve(options.now());
-      if (waitMs > 0) {
-        try {
-          await this.pause(waitMs, call);
-        } catch (error) {
-          options.writeLimiter.release(options.now());
-          throw error;
+      options.pacer?.beforeWrite(options.now());
+      const ticket = options.writeLimiter.reserveTicket(options.now());
+      let waitMs = ticket.waitMs;
+      try {
+        while (waitMs > 0) {
+          // Waits in slices when pacing adapts: a rate cut meanwhile must slow this queued write too.
+          await this.pause(
+            options.pacer === undefined ? waitMs : Math.min(waitMs, PACED_WAIT_SLICE_MS),
+            call,
+          );
+          if (options.pacer === undefined) break;
+          options.pacer.beforeWrite(options.now());
+          waitMs = options.writeLimiter.ticketWaitMs(ticket, options.now());
         }
+      } catch (error) {
+        options.writeLimiter.release(options.now());
+        throw error;
       }
     }
     for (;;) {
@@ -200,6 +216,26 @@ export class ResilienceMiddleware implements Middleware {
         throw call.failure;
       }
       await this.pause(gateWaitMs, call);
+    }
+  }
+
+  /** Hands Graph's throttle signals on to the write pacer, and says so in the log when it cuts the rate. */
+  private pace(call: CallState, response: Response, nowMs: number): void {
+    const pacer = this.options.pacer;
+    if (pacer === undefined) return;
+    const reaction = pacer.observe(nowMs, {
+      status: response.status,
+      isWrite: isWriteMethod(call.method),
+      throttleLimitPercentage: response.headers.get('x-ms-throttle-limit-percentage'),
+      throttleScope: response.headers.get('x-ms-throttle-scope'),
+    });
+    if (reaction !== 'none') {
+      this.options.logger?.warn('Graph write rate lowered', {
+        operation: call.operation,
+        reaction,
+        writesPer150s: Math.round(pacer.rateAt(nowMs) * 150_000),
+        clientRequestId: call.clientRequestId,
+      });
     }
   }
 

@@ -1,4 +1,5 @@
 import { kindForStatus, type TransportFailure } from './errorMapping';
+import { WritePacer } from './writePacer';
 
 /**
  * Retry and throttling decisions, as small pure pieces: the middleware (lib/graph/middleware.ts) asks them
@@ -148,39 +149,86 @@ export interface WriteLimit {
   burst?: number;
 }
 
+/** A write's place in the limiter's queue (see `WriteLimiter.reserveTicket`). */
+export interface WriteTicket {
+  /** 0-based position among every token ever handed out. */
+  readonly index: number;
+  /** Wait in ms before the write may be sent, at the rate in force when it was reserved. */
+  readonly waitMs: number;
+}
+
 /**
  * Client-side token bucket for POST/PATCH/DELETE, sized below Graph's write quota (3,000 writes / 150 s per
  * app+tenant). Reads don't take tokens: their budget is separate and far larger.
  *
  * Callers reserve a token and are told how long to wait for it: the balance may go negative, which queues
- * the waiters first come, first served without any timer of its own.
+ * the waiters first come, first served without any timer of its own. The rate can change while writes are
+ * queued (`setRate`, driven by the adaptive pacer in writePacer.ts): a queued write asks again with its ticket
+ * (`ticketWaitMs`), so a cut also slows writes already waiting, not only the ones that come after it.
  */
 export class WriteLimiter {
   readonly capacity: number;
-  /** Tokens per millisecond. */
-  readonly rate: number;
+  private ratePerMs: number;
   private tokens: number;
+  /** Tokens handed out so far (reservations minus releases): tickets count from here. */
+  private issued = 0;
   private updatedAtMs: number | undefined;
 
   constructor(limit: WriteLimit) {
     if (!(limit.writes > 0) || !(limit.perMs > 0))
       throw new RangeError('writeLimit needs writes > 0 and perMs > 0');
     this.capacity = Math.max(1, limit.burst ?? Math.ceil(limit.writes / 32));
-    this.rate = limit.writes / limit.perMs;
+    this.ratePerMs = limit.writes / limit.perMs;
     this.tokens = this.capacity;
+  }
+
+  /** Tokens per millisecond in force now. */
+  get rate(): number {
+    return this.ratePerMs;
+  }
+
+  /**
+   * Changes the refill rate from `nowMs` on: what accrued until then accrued at the old rate. Queued writes
+   * that ask again with their ticket wait according to the new one.
+   */
+  setRate(nowMs: number, ratePerMs: number): void {
+    if (!(ratePerMs > 0) || !Number.isFinite(ratePerMs)) throw new RangeError('rate must be > 0');
+    this.refill(nowMs);
+    this.ratePerMs = ratePerMs;
   }
 
   /** Takes one token; returns the wait in ms before the write may be sent (0 when one was available). */
   reserve(nowMs: number): number {
+    return this.reserveTicket(nowMs).waitMs;
+  }
+
+  /** Takes one token and returns its place in the queue, to ask again after waiting (`ticketWaitMs`). */
+  reserveTicket(nowMs: number): WriteTicket {
     this.refill(nowMs);
     this.tokens -= 1;
-    return this.tokens >= 0 ? 0 : Math.ceil(-this.tokens / this.rate);
+    const index = this.issued;
+    this.issued += 1;
+    return { index, waitMs: this.tokens >= 0 ? 0 : Math.ceil(-this.tokens / this.ratePerMs) };
+  }
+
+  /**
+   * How much longer the holder of `ticket` must wait at `nowMs` under the rate in force now (0: send).
+   * Tokens produced so far are `issued + tokens`; ticket `index` is due once `index + 1` of them exist.
+   */
+  ticketWaitMs(ticket: WriteTicket, nowMs: number): number {
+    this.refill(nowMs);
+    const missing = ticket.index + 1 - (this.issued + this.tokens);
+    // Float dust from many refills must not cost a further 1 ms sleep.
+    return missing <= 1e-9 ? 0 : Math.ceil(missing / this.ratePerMs);
   }
 
   /** Gives back a reserved token that was not used (the caller gave up while waiting). */
   release(nowMs: number): void {
     this.refill(nowMs);
-    this.tokens = Math.min(this.capacity, this.tokens + 1);
+    if (this.tokens + 1 <= this.capacity) {
+      this.tokens += 1;
+      this.issued -= 1;
+    }
   }
 
   /** Tokens available at `nowMs` (negative: that many writes are already queued). */
@@ -191,7 +239,7 @@ export class WriteLimiter {
 
   private refill(nowMs: number): void {
     if (this.updatedAtMs !== undefined && nowMs > this.updatedAtMs) {
-      this.tokens = Math.min(this.capacity, this.tokens + (nowMs - this.updatedAtMs) * this.rate);
+      this.tokens = Math.min(this.capacity, this.tokens + (nowMs - this.updatedAtMs) * this.ratePerMs);
     }
     if (this.updatedAtMs === undefined || nowMs > this.updatedAtMs) this.updatedAtMs = nowMs;
   }
@@ -200,6 +248,8 @@ export class WriteLimiter {
 export interface ThrottleState {
   gate: ThrottleGate;
   writeLimiter: WriteLimiter;
+  /** Adapts `writeLimiter`'s rate to Graph's signals (writePacer.ts); absent: a fixed rate. */
+  pacer?: WritePacer;
 }
 
 const processWide = new Map<string, ThrottleState>();
@@ -212,7 +262,11 @@ export function processThrottleState(quotaKey: string, limit: WriteLimit): Throt
   const key = `${quotaKey}|${limit.writes}/${limit.perMs}/${limit.burst ?? ''}`;
   let state = processWide.get(key);
   if (state === undefined) {
-    state = { gate: new ThrottleGate(), writeLimiter: new WriteLimiter(limit) };
+    const writeLimiter = new WriteLimiter(limit);
+    // The configured budget is the ceiling; the pacer keeps the whole app (all instances, other tools with
+    // the same identity) inside Graph's quota by backing off on Graph's own signals.
+    const pacer = new WritePacer(writeLimiter, { ceilingPerMs: limit.writes / limit.perMs });
+    state = { gate: new ThrottleGate(), writeLimiter, pacer };
     processWide.set(key, state);
   }
   return state;

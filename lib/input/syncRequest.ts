@@ -1,4 +1,4 @@
-import { redactPhoneNumbers } from '../phone/mask';
+import { safeEcho, truncate } from '../http/safeText';
 import { checkUserKey } from './userKey';
 
 /**
@@ -29,10 +29,20 @@ export interface EntryProblem {
 
 export type SyncRequestParse =
   | { ok: true; request: SyncRequest }
-  | { ok: false; kind: 'invalid' | 'tooMany'; detail: string; problems: EntryProblem[] };
+  | {
+      ok: false;
+      kind: 'invalid' | 'tooMany';
+      detail: string;
+      /** The first MAX_REPORTED_PROBLEMS problems. */
+      problems: EntryProblem[];
+      /** Problems found beyond those listed. */
+      moreProblems: number;
+    };
 
 const USERS_SHAPE_FIELDS = new Set(['users', 'dryRun']);
-const MAX_REPORTED_PROBLEMS = 50;
+const MAX_REPORTED_PROBLEMS = 20;
+/** Field names are echoed in pointers; a 10 MiB name must not make a 10 MiB answer or log line. */
+const MAX_ECHOED_NAME_CHARS = 64;
 
 export function parseSyncRequest(body: unknown, maxUsers: number): SyncRequestParse {
   if (Array.isArray(body)) return parseLegacyEntries(body, maxUsers);
@@ -50,7 +60,10 @@ function parseUsersShape(body: Record<string, unknown>, maxUsers: number): SyncR
   const problems: EntryProblem[] = [];
   for (const field of Object.keys(body)) {
     if (!USERS_SHAPE_FIELDS.has(field)) {
-      problems.push({ pointer: `/${escapePointer(field)}`, detail: `unknown field '${safe(field)}'` });
+      problems.push({
+        pointer: `/${escapePointer(shortName(field))}`,
+        detail: `unknown field '${safeEcho(field, MAX_ECHOED_NAME_CHARS)}'`,
+      });
     }
   }
   let dryRun: boolean | undefined;
@@ -65,7 +78,13 @@ function parseUsersShape(body: Record<string, unknown>, maxUsers: number): SyncR
       pointer: '/users',
       detail: `expected an array of user principal names or object ids, got ${describe(users)}`,
     });
-    return { ok: false, kind: 'invalid', detail: 'the request body is not a valid sync request', problems };
+    return {
+      ok: false,
+      kind: 'invalid',
+      detail: 'the request body is not a valid sync request',
+      problems: problems.slice(0, MAX_REPORTED_PROBLEMS),
+      moreProblems: Math.max(0, problems.length - MAX_REPORTED_PROBLEMS),
+    };
   }
   if (users.length > maxUsers) return tooMany(users.length, maxUsers);
   if (users.length === 0) problems.push({ pointer: '/users', detail: 'is empty: name at least one user' });
@@ -90,9 +109,20 @@ function parseLegacyEntries(entries: unknown[], maxUsers: number, singleObject =
     }
     // The runbook read `$user.UserPrincipalName`: PowerShell property names are case-insensitive and
     // extra properties were ignored, so both stay accepted here.
-    const key = legacyKeyOf(entry);
+    // Two spellings in one entry (`USERPRINCIPALNAME` and `UserPrincipalName`) name two users; picking
+    // either would silently sync someone the caller may not have meant.
+    const spellings = legacyKeysOf(entry);
+    const key = spellings[0];
     if (key === undefined) {
       problems.push({ pointer: base, detail: "has no 'UserPrincipalName' field" });
+      return;
+    }
+    if (spellings.length > 1) {
+      const names = spellings.map((name) => `'${safeEcho(name, MAX_ECHOED_NAME_CHARS)}'`).join(' and ');
+      problems.push({
+        pointer: base,
+        detail: `is ambiguous: it has ${names}; send exactly one 'UserPrincipalName' per entry`,
+      });
       return;
     }
     keys.push({ value: entry[key], pointer: `${base}/${escapePointer(key)}` });
@@ -124,11 +154,14 @@ function collect(
   }
   if (problems.length > 0) {
     const shown = problems.slice(0, MAX_REPORTED_PROBLEMS);
-    const more = problems.length - shown.length;
-    const detail =
-      `${problems.length} problem${problems.length === 1 ? '' : 's'} in the request body` +
-      (more > 0 ? ` (the first ${shown.length} are listed)` : '');
-    return { ok: false, kind: 'invalid', detail, problems: shown };
+    const detail = `${problems.length.toLocaleString('en-US')} problem${problems.length === 1 ? '' : 's'} in the request body`;
+    return {
+      ok: false,
+      kind: 'invalid',
+      detail,
+      problems: shown,
+      moreProblems: problems.length - shown.length,
+    };
   }
   const submitted = keys.length;
   return {
@@ -138,7 +171,11 @@ function collect(
 }
 
 function legacyKeyOf(entry: Record<string, unknown>): string | undefined {
-  return Object.keys(entry).find((key) => key.toLowerCase() === 'userprincipalname');
+  return legacyKeysOf(entry)[0];
+}
+
+function legacyKeysOf(entry: Record<string, unknown>): string[] {
+  return Object.keys(entry).filter((key) => key.toLowerCase() === 'userprincipalname');
 }
 
 function tooMany(count: number, max: number): SyncRequestParse {
@@ -147,11 +184,12 @@ function tooMany(count: number, max: number): SyncRequestParse {
     kind: 'tooMany',
     detail: `the request names ${count} users; at most ${max} are accepted per request (split the batch)`,
     problems: [],
+    moreProblems: 0,
   };
 }
 
 function invalid(detail: string): SyncRequestParse {
-  return { ok: false, kind: 'invalid', detail, problems: [] };
+  return { ok: false, kind: 'invalid', detail, problems: [], moreProblems: 0 };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -167,8 +205,11 @@ function describe(value: unknown): string {
 
 /** Echoed values are user input: shorten them and mask anything that looks like a phone number. */
 function safe(value: string): string {
-  const short = value.length > 120 ? `${value.slice(0, 117)}...` : value;
-  return redactPhoneNumbers(short);
+  return safeEcho(value);
+}
+
+function shortName(name: string): string {
+  return truncate(name, MAX_ECHOED_NAME_CHARS);
 }
 
 function escapePointer(segment: string): string {

@@ -8,6 +8,7 @@
  * administrator's input could write a number they did not mean.
  */
 import { parseDigits } from 'libphonenumber-js/max';
+import { readTelUri } from './telUri';
 
 /** Longer input is refused before any parsing: no real phone number (even with an extension) comes close. */
 export const MAX_PHONE_INPUT_LENGTH = 64;
@@ -62,7 +63,10 @@ export function cleanPhoneText(raw: string | null | undefined): CleanedPhoneText
   const trimmed = raw.trim();
   if (trimmed === '') return { kind: 'empty' };
   if (trimmed.length > MAX_PHONE_INPUT_LENGTH) return { kind: 'tooLongInput' };
-  const text = canonicalizePhoneText(trimmed).trim();
+  // `tel:+46701234567` (RFC 3966) is the same number in URI form.
+  const tel = readTelUri(trimmed);
+  if (tel.kind === 'refused') return { kind: 'notANumber' };
+  const text = canonicalizePhoneText(tel.kind === 'number' ? tel.text : trimmed).trim();
   if (text === '') return { kind: 'empty' };
 
   const split = EXTENSION_SUFFIX.exec(text);

@@ -64,7 +64,7 @@ const userInputSchema = z.object({
   priority,
 });
 
-const userOutcomeSchema = z.object({
+export const userOutcomeSchema = z.object({
   user: z.string(),
   userId: z.string().optional(),
   outcome: z.enum(OUTCOMES),

@@ -25,17 +25,27 @@ export async function syncUser(input: SyncUserInput, graph: GraphGateway, log: L
   const source = parseSourceAttribute(policy.sourceAttribute);
   if (!source.ok) throw new Error(`invalid source attribute in run policy: ${source.error}`);
 
-  const found = await readAttribute(graph, user, source.value, policy, call);
+  // One round trip of latency for a user that needs no write (DESIGN.md §8): when the caller's key can
+  // address the phone methods itself, both reads go out together. Otherwise the methods wait for the id.
+  const attributeRead = readAttribute(graph, user, source.value, policy, call);
+  const early = canAddressPhoneMethods(user) ? settle(graph.listPhoneMethods(user, call)) : undefined;
+  // Whatever happens to the attribute read, an early read that is not used must not end unhandled.
+  early?.catch(() => undefined);
+  const found = await attributeRead;
   if (!found.ok) return permanentFailure(user, undefined, found.error, 'reading the user');
   const { userId } = found.value;
   let { raw, attribute } = found.value;
 
-  // Neither an invalid attribute nor "empty, keep" can lead to a write: spare Graph the method read.
+  // Neither an invalid attribute nor "empty, keep" can lead to a write: no methods are needed (and a
+  // sequential read is spared Graph).
   const methodsNeeded =
     attribute.kind === 'valid' || (attribute.kind === 'empty' && policy.emptyAttribute === 'remove');
   let methods: PhoneMethod[] = [];
   if (methodsNeeded) {
-    const listed = await settle(graph.listPhoneMethods(userId, call));
+    let listed = await (early ?? settle(graph.listPhoneMethods(userId, call)));
+    // The UPN was renamed between the two reads: the id found is what counts.
+    if (early !== undefined && !listed.ok && listed.error.kind === 'notFound')
+      listed = await settle(graph.listPhoneMethods(userId, call));
     if (!listed.ok) return permanentFailure(user, userId, listed.error, 'reading the phone methods');
     methods = listed.value;
   }
@@ -125,6 +135,18 @@ export async function syncUser(input: SyncUserInput, graph: GraphGateway, log: L
     attempt += 1;
     methods = reread.value;
   }
+}
+
+const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether `/users/{key}/authentication/phoneMethods` may use the caller's key instead of the object id:
+ * an object id, or a UPN in the plain `/users/{upn}` form. A `$`-prefixed UPN needs the `users('…')`
+ * form and apostrophes break some resource paths (reference/graph.md §4.3); those wait for the id.
+ */
+function canAddressPhoneMethods(userKey: string): boolean {
+  if (OBJECT_ID.test(userKey)) return true;
+  return userKey.includes('@') && !userKey.startsWith('$') && !userKey.includes("'");
 }
 
 /** One plan, and one more after a write found the method changed under it. */

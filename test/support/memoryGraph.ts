@@ -48,13 +48,7 @@ export class MemoryGraph implements GraphGateway {
 
   async getUser(userKey: string, select: readonly string[], options?: GraphCallOptions): Promise<GraphUser> {
     this.record('getUser', userKey, options);
-    const user = [...this.users.values()].find(
-      (candidate) =>
-        candidate.id === userKey.toLowerCase() ||
-        candidate.userPrincipalName.toLowerCase() === userKey.toLowerCase(),
-    );
-    if (user === undefined)
-      throw error('notFound', 404, 'Request_ResourceNotFound', `Resource '${userKey}' does not exist`);
+    const user = this.userByKey(userKey);
     const selected: GraphUser = { id: user.id, userPrincipalName: user.userPrincipalName };
     for (const property of select)
       if (property in (user.properties ?? {})) selected[property] = user.properties?.[property];
@@ -63,7 +57,8 @@ export class MemoryGraph implements GraphGateway {
 
   async listPhoneMethods(userId: string, options?: GraphCallOptions): Promise<PhoneMethod[]> {
     this.record('listPhoneMethods', userId, options);
-    return this.userById(userId).methods?.map((method) => ({ ...method })) ?? [];
+    // Graph addresses the methods by object id or UPN alike (reference/graph.md §4.3).
+    return this.userByKey(userId).methods?.map((method) => ({ ...method })) ?? [];
   }
 
   async createPhoneMethod(
@@ -156,6 +151,17 @@ export class MemoryGraph implements GraphGateway {
         'The phone number is already registered for SMS sign-in by another user',
       );
     }
+  }
+
+  private userByKey(userKey: string): MemoryUser {
+    const user = [...this.users.values()].find(
+      (candidate) =>
+        candidate.id === userKey.toLowerCase() ||
+        candidate.userPrincipalName.toLowerCase() === userKey.toLowerCase(),
+    );
+    if (user === undefined)
+      throw error('notFound', 404, 'Request_ResourceNotFound', `Resource '${userKey}' does not exist`);
+    return user;
   }
 
   private userById(id: string): MemoryUser {

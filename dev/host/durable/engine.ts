@@ -2,6 +2,7 @@ import type { FunctionInfo } from '../app/functionCatalog';
 import type { Invoker } from '../invoke/invoker';
 import { describeError } from '../invoke/invoker';
 import type { HostLogger } from '../logger';
+import { systemClock, type DurableClock } from './clock';
 import { readExecutor, snapshotExecutor, type NewWork } from './executorView';
 import {
   completionTaskId,
@@ -14,7 +15,9 @@ import {
   type RuntimeStatus,
 } from './historyEvents';
 import { instanceIdProblem, newGuidN } from './instanceIds';
-import { retryDelayMs, retryTimedOut, type RetryOptionsJson } from './retryPolicy';
+import { TIMER_BINDING_SETTINGS, timerSliceFireAt } from './longTimers';
+import { findDurableFunction, refusalOf, type Refusal } from './refusals';
+import { retryDelayMs } from './retryPolicy';
 import {
   type ActivityRow,
   type DurableStore,
@@ -47,6 +50,8 @@ export interface DurableEngineOptions {
   readonly logger: HostLogger;
   readonly maxConcurrentActivities: number;
   readonly maxConcurrentOrchestrations: number;
+  /** The engine's time (episodes, timers, retry deadlines); default real time. Tests jump it ahead. */
+  readonly clock?: DurableClock;
 }
 
 export interface StartRequest {
@@ -75,6 +80,8 @@ interface LiveInstance {
   sequenceFloor: number;
   /** After a failure inside the host, episodes wait until this time instead of spinning. */
   backoffUntil: number;
+  /** Sequence numbers of calls the extension would refuse: never scheduled, never asked about again. */
+  refused: Set<number>;
 }
 
 interface PendingCompletion {
@@ -94,9 +101,9 @@ const UNSUPPORTED_ACTIONS = new Map<number, string>([
 
 /** Arguments DTFx hands the worker for an orchestrator episode (reference §3.1), minus the history. */
 const TIMER_SETTINGS =
-  '"upperSchemaVersion":1,"upperSchemaVersionNew":2,"longRunningTimerIntervalDuration":"3.00:00:00",' +
-  // Far above any real timer, so the SDK never splits a timer into slices the host would have to chain.
-  '"maximumShortTimerDuration":"3650.00:00:00","defaultHttpAsyncRequestSleepTimeMillseconds":30000';
+  '"upperSchemaVersion":1,"upperSchemaVersionNew":2,' +
+  // The Azure Storage provider's values, so long timers run as chained slices here as they do in Azure.
+  `${TIMER_BINDING_SETTINGS},"defaultHttpAsyncRequestSleepTimeMillseconds":30000`;
 
 /**
  * The Durable Task extension, emulated: orchestrator episodes (replay through the SDK, history written as DTFx
@@ -118,9 +125,16 @@ export class DurableEngine {
   private stopping = false;
   /** Set once stop() has flushed: later completions are not written (the activity re-runs after a restart). */
   private closed = false;
+  private readonly clock: DurableClock;
 
   constructor(private readonly options: DurableEngineOptions) {
-    this.timers = new TimerQueue((row) => this.deliver(row));
+    this.clock = options.clock ?? systemClock;
+    this.timers = new TimerQueue((row) => this.deliver(row), this.clock);
+  }
+
+  /** The engine's current time as a Date. */
+  private nowDate(): Date {
+    return new Date(this.clock.now());
   }
 
   /** Loads every unfinished instance, its inbox and its outstanding activities, and starts driving them. */
@@ -195,7 +209,7 @@ export class DurableEngine {
       );
     }
     const batch = new WriteBatch();
-    const now = Date.now();
+    const now = this.clock.now();
     this.addNewInstance(batch, now, {
       instanceId,
       name: request.name,
@@ -209,19 +223,19 @@ export class DurableEngine {
   }
 
   raiseEvent(instanceId: string, eventName: string, input: string | null): void {
-    this.postMessage(instanceId, historyEvent.eventRaised(new Date(), eventName, input));
+    this.postMessage(instanceId, historyEvent.eventRaised(this.nowDate(), eventName, input));
   }
 
   terminate(instanceId: string, reason: string | null): void {
-    this.postMessage(instanceId, historyEvent.executionTerminated(new Date(), reason));
+    this.postMessage(instanceId, historyEvent.executionTerminated(this.nowDate(), reason));
   }
 
   suspend(instanceId: string, reason: string | null): void {
-    this.postMessage(instanceId, historyEvent.executionSuspended(new Date(), reason));
+    this.postMessage(instanceId, historyEvent.executionSuspended(this.nowDate(), reason));
   }
 
   resume(instanceId: string, reason: string | null): void {
-    this.postMessage(instanceId, historyEvent.executionResumed(new Date(), reason));
+    this.postMessage(instanceId, historyEvent.executionResumed(this.nowDate(), reason));
   }
 
   /** Starts the instance's orchestrator again with its original input (restart API). */
@@ -311,7 +325,7 @@ export class DurableEngine {
 
   private postMessage(instanceId: string, event: HistoryEvent): void {
     const batch = new WriteBatch();
-    batch.insertInbox.push({ instanceId, executionId: null, visibleAt: Date.now(), event });
+    batch.insertInbox.push({ instanceId, executionId: null, visibleAt: this.clock.now(), event });
     this.commitAndDeliver(batch);
   }
 
@@ -331,7 +345,7 @@ export class DurableEngine {
   /** Routes an inbox row: future rows wait in the timer queue; due rows go to their instance's ready list. */
   private deliver(message: InboxRow): void {
     if (this.stopping) return;
-    if (message.visibleAt > Date.now()) {
+    if (message.visibleAt > this.clock.now()) {
       this.timers.add(message.visibleAt, message);
       return;
     }
@@ -411,6 +425,7 @@ export class DurableEngine {
       lastEpisodeAt: 0,
       sequenceFloor: 0,
       backoffUntil: 0,
+      refused: new Set(),
     };
     this.appendToMemory(instance, history);
     return instance;
@@ -510,7 +525,7 @@ export class DurableEngine {
           `The function '${activity.name}' doesn't exist, is disabled, or is not an activity function.`,
         ),
       );
-      event = historyEvent.taskFailed(new Date(), activity.taskId, failure.reason, failure.details);
+      event = historyEvent.taskFailed(this.nowDate(), activity.taskId, failure.reason, failure.details);
     } else {
       const outcome = await this.options.invoker.invoke({
         fn,
@@ -525,13 +540,13 @@ export class DurableEngine {
       });
       if (outcome.ok) {
         event = historyEvent.taskCompleted(
-          new Date(),
+          this.nowDate(),
           activity.taskId,
           activityResultText(outcome.response.returnValue),
         );
       } else {
         const failure = activityFailure(activity.name, outcome.error);
-        event = historyEvent.taskFailed(new Date(), activity.taskId, failure.reason, failure.details);
+        event = historyEvent.taskFailed(this.nowDate(), activity.taskId, failure.reason, failure.details);
       }
     }
     this.pendingCompletions.push({
@@ -539,7 +554,7 @@ export class DurableEngine {
       completion: {
         instanceId: activity.instanceId,
         executionId: activity.executionId,
-        visibleAt: Date.now(),
+        visibleAt: this.clock.now(),
         event,
       },
     });
@@ -584,7 +599,7 @@ export class DurableEngine {
   }
 
   private async processMessages(instance: LiveInstance, taken: InboxRow[]): Promise<void> {
-    const now = new Date(Math.max(Date.now(), instance.lastEpisodeAt));
+    const now = new Date(Math.max(this.clock.now(), instance.lastEpisodeAt));
     const batch = new WriteBatch();
     const row = instance.row;
 
@@ -796,7 +811,7 @@ export class DurableEngine {
     }
     let snapshot: ReturnType<typeof snapshotExecutor>;
     try {
-      snapshot = snapshotExecutor(executor, (id) => instance.scheduled.has(id));
+      snapshot = snapshotExecutor(executor, (id) => instance.scheduled.has(id) || instance.refused.has(id));
     } catch (error) {
       this.fail(
         instance,
@@ -808,7 +823,12 @@ export class DurableEngine {
       );
       return;
     }
-    const drift = snapshot.newWork.find((work) => work.id < instance.sequenceFloor);
+    // Calls the extension refuses are left unscheduled: the instance stays Running, as in Azure (refusals.ts).
+    const refusals = this.refusals(instance, snapshot.newWork, now.getTime());
+    const toSchedule = snapshot.newWork.filter(
+      (work) => !refusals.some((refusal) => refusal.taskId === work.id),
+    );
+    const drift = toSchedule.find((work) => work.id < instance.sequenceFloor);
     if (drift) {
       this.options.logger.log(
         'error',
@@ -816,7 +836,7 @@ export class DurableEngine {
           'the orchestrator is probably not deterministic',
       );
     }
-    const unsupported = snapshot.newWork.find((work) => work.kind === 'unsupported');
+    const unsupported = toSchedule.find((work) => work.kind === 'unsupported');
     if (unsupported && unsupported.kind === 'unsupported') {
       this.fail(
         instance,
@@ -829,7 +849,7 @@ export class DurableEngine {
       return;
     }
     const scheduling: HistoryEvent[] = [];
-    for (const work of snapshot.newWork) this.schedule(instance, batch, now, work, scheduling);
+    for (const work of toSchedule) this.schedule(instance, batch, now, work, scheduling);
     const events = [...newEvents, ...scheduling, historyEvent.orchestratorCompleted(now)];
     const runningRow: InstanceRow = {
       ...base,
@@ -840,7 +860,35 @@ export class DurableEngine {
     this.commitAndDeliver(batch, () => {
       instance.row = runningRow;
       this.appendToMemory(instance, events);
+      for (const refusal of refusals) instance.refused.add(refusal.taskId);
     });
+  }
+
+  /** Finds the new work the extension would refuse, and says so loudly (once per task and host run). */
+  private refusals(instance: LiveInstance, work: readonly NewWork[], nowMs: number): Refusal[] {
+    const row = instance.row;
+    const found: Refusal[] = [];
+    for (const item of work) {
+      const refusal = refusalOf(item, {
+        catalog: this.options.catalog,
+        instanceId: row.instanceId,
+        parentInstanceId: row.parentInstanceId,
+        nowMs,
+        firstAttemptAtMs: (id) => {
+          const first = instance.scheduled.get(id);
+          return first ? Date.parse(first.Timestamp) : undefined;
+        },
+      });
+      if (!refusal) continue;
+      found.push(refusal);
+      this.options.logger.log(
+        'error',
+        `Durable: '${row.instanceId}' (${row.name}) will never finish: task ${refusal.taskId} was refused: ` +
+          `${refusal.message}. In Azure ${refusal.source}: nothing is scheduled, the orchestrator is not told, ` +
+          'and the instance stays Running. The local host does the same.',
+      );
+    }
+    return found;
   }
 
   /** The orchestration trigger's binding data (§3.1) as JSON text, built around the cached history JSON. */
@@ -867,20 +915,17 @@ export class DurableEngine {
     const post = (event: HistoryEvent, visibleAt = nowMs): void => {
       batch.insertInbox.push({ instanceId: row.instanceId, executionId: row.executionId, visibleAt, event });
     };
-    const timedOut = (options: RetryOptionsJson, firstAttemptId: number): boolean => {
-      const first = instance.scheduled.get(firstAttemptId);
-      return first !== undefined && retryTimedOut(options, Date.parse(first.Timestamp), nowMs);
-    };
     switch (work.kind) {
       case 'timer': {
-        scheduling.push(historyEvent.timerCreated(now, work.id, work.fireAt));
-        post(historyEvent.timerFired(work.fireAt, work.id, work.fireAt.toISOString()), work.fireAt.getTime());
+        // A slice of a long timer fires when the extension's slice does, not at the end the SDK shows.
+        const fireAt = new Date(timerSliceFireAt(work.fireAt.getTime(), nowMs, work.longTimerSlice));
+        scheduling.push(historyEvent.timerCreated(now, work.id, fireAt));
+        post(historyEvent.timerFired(fireAt, work.id, fireAt.toISOString()), fireAt.getTime());
         return;
       }
       case 'retryTimer': {
-        const delay = timedOut(work.retry.options, work.retry.firstAttemptId)
-          ? 0
-          : retryDelayMs(work.retry.options, work.retry.attempt);
+        // A timed-out retry never gets here (refusals.ts); after the last attempt the delay is 0 (DTFx's dummy timer).
+        const delay = retryDelayMs(work.retry.options, work.retry.attempt);
         const fireAt = new Date(nowMs + delay);
         scheduling.push(historyEvent.timerCreated(now, work.id, fireAt));
         post(historyEvent.timerFired(fireAt, work.id, fireAt.toISOString()), fireAt.getTime());
@@ -889,14 +934,9 @@ export class DurableEngine {
       case 'activity': {
         const wire = activityInputWire(work.input);
         scheduling.push(historyEvent.taskScheduled(now, work.id, work.name, taskScheduledInput(wire)));
-        if (work.retry && work.retry.attempt > 1 && timedOut(work.retry.options, work.retry.firstAttemptId)) {
-          // Documented choice (durable-js#629): fail the re-attempt at once instead of hanging the instance.
-          const reason = `Activity function '${work.name}' failed: retry timeout of ${work.retry.options.retryTimeoutInMilliseconds ?? 0} ms exceeded`;
-          post(historyEvent.taskFailed(now, work.id, reason, ''));
-          return;
-        }
-        const fn = this.options.catalog.get(work.name);
-        if (!fn || fn.kind !== 'activity') {
+        // Names are case-insensitive, as in the extension; an unknown one was refused before (refusals.ts).
+        const fn = findDurableFunction(this.options.catalog, work.name, 'activity');
+        if (!fn) {
           const failure = activityFailure(
             work.name,
             new Error(
@@ -910,7 +950,7 @@ export class DurableEngine {
           instanceId: row.instanceId,
           executionId: row.executionId,
           taskId: work.id,
-          name: work.name,
+          name: fn.name,
           input: wire,
         });
         return;
@@ -921,14 +961,8 @@ export class DurableEngine {
         scheduling.push(historyEvent.subOrchestrationCreated(now, work.id, work.name, childId, input));
         const failWith = (reason: string): void =>
           post(historyEvent.subOrchestrationFailed(now, work.id, reason, ''));
-        if (work.retry && work.retry.attempt > 1 && timedOut(work.retry.options, work.retry.firstAttemptId)) {
-          failWith(
-            `Orchestrator function '${work.name}' failed: retry timeout of ${work.retry.options.retryTimeoutInMilliseconds ?? 0} ms exceeded`,
-          );
-          return;
-        }
-        const fn = this.options.catalog.get(work.name);
-        if (!fn || fn.kind !== 'orchestration') {
+        const fn = findDurableFunction(this.options.catalog, work.name, 'orchestration');
+        if (!fn) {
           failWith(
             `The function '${work.name}' doesn't exist, is disabled, or is not an orchestrator function.`,
           );
@@ -947,7 +981,7 @@ export class DurableEngine {
         }
         this.addNewInstance(batch, nowMs, {
           instanceId: childId,
-          name: work.name,
+          name: fn.name,
           version: '',
           input,
           parent: {

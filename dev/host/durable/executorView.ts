@@ -25,7 +25,14 @@ export type NewWork =
       instanceId: string | undefined;
       retry: RetryContext | undefined;
     }
-  | { kind: 'timer'; id: number; fireAt: Date }
+  | {
+      kind: 'timer';
+      id: number;
+      /** The time the user asked for (for a slice of a long timer: the whole timer's end). */
+      fireAt: Date;
+      /** True when the SDK asked for one slice of a long timer (its LongTimerTask, §4.6). */
+      longTimerSlice: boolean;
+    }
   | { kind: 'retryTimer'; id: number; retry: RetryContext }
   | { kind: 'unsupported'; id: number; description: string };
 
@@ -88,7 +95,19 @@ function describeTask(id: number, task: Loose): NewWork {
     return describeRetryPlumbing(id, parent);
   }
   if (!action) return { kind: 'unsupported', id, description: 'a task without an action' };
+  const longTimerEnd = parent ? longTimerFinalFireAt(parent) : undefined;
+  if (longTimerEnd && action['actionType'] === ActionType.CreateTimer) {
+    return { kind: 'timer', id, fireAt: longTimerEnd, longTimerSlice: true };
+  }
   return describeAction(id, action, undefined);
+}
+
+/** A LongTimerTask (durable-functions 3.x) keeps the whole timer's action; its children are the slices. */
+function longTimerFinalFireAt(parent: Loose): Date | undefined {
+  if (!('longRunningTimerIntervalDuration' in parent)) return undefined;
+  const fireAt = asLoose(parent['action'])?.['fireAt'];
+  if (fireAt instanceof Date) return fireAt;
+  return typeof fireAt === 'string' ? new Date(fireAt) : undefined;
 }
 
 function describeAction(id: number, action: Loose, retry: RetryContext | undefined): NewWork {
@@ -120,8 +139,9 @@ function describeAction(id: number, action: Loose, retry: RetryContext | undefin
     }
     case ActionType.CreateTimer: {
       const fireAt = action['fireAt'];
-      if (fireAt instanceof Date) return { kind: 'timer', id, fireAt };
-      if (typeof fireAt === 'string') return { kind: 'timer', id, fireAt: new Date(fireAt) };
+      if (fireAt instanceof Date) return { kind: 'timer', id, fireAt, longTimerSlice: false };
+      if (typeof fireAt === 'string')
+        return { kind: 'timer', id, fireAt: new Date(fireAt), longTimerSlice: false };
       break;
     }
     case ActionType.CallEntity:

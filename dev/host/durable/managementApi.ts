@@ -244,9 +244,15 @@ function control(
   return empty(202);
 }
 
+/**
+ * Rewind, answered in the shapes the durable client reads (DurableClient.rewind in durable-functions 3.x rejects
+ * with `new Error(response.data || <its own text>)` on 404/412/501): 404 and 410 carry no body, as the extension's
+ * HttpApiHandler.HandleRewindInstanceRequestAsync sends them (an object body would surface as "[object Object]");
+ * 412 and 501 carry a plain-text message, which the SDK shows as is.
+ */
 function rewind(deps: ManagementApiDeps, instanceId: string): HostResponse {
   const row: InstanceRow | undefined = deps.engine.getInstance(instanceId);
-  if (!row) return errorResponse(404, `No orchestration with instance ID "${instanceId}" found.`);
+  if (!row) return empty(404);
   if (
     row.runtimeStatus === 'Completed' ||
     row.runtimeStatus === 'Terminated' ||
@@ -255,12 +261,16 @@ function rewind(deps: ManagementApiDeps, instanceId: string): HostResponse {
     return empty(410);
   }
   if (row.runtimeStatus !== 'Failed') {
-    return errorResponse(
+    return plainText(
       412,
       `This orchestration has status ${row.runtimeStatus}, but only orchestrations in the "Failed" state can be rewound.`,
     );
   }
-  return errorResponse(501, 'Rewind is not supported by the local host.');
+  return plainText(501, 'The rewind operation is not supported by the local host.');
+}
+
+function plainText(status: number, message: string): HostResponse {
+  return { status, body: message, headers: { 'content-type': 'text/plain; charset=utf-8' } };
 }
 
 function restart(deps: ManagementApiDeps, request: HostRequest, instanceId: string): HostResponse {

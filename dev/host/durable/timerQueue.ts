@@ -1,3 +1,5 @@
+import { systemClock, type DurableClock } from './clock';
+
 /**
  * One `setTimeout` for any number of due-at items (durable timers, retry back-offs): a binary min-heap keyed by
  * due time. Node clamps delays above 2^31-1 ms, so far timers are re-checked rather than trusted.
@@ -10,8 +12,15 @@ export class TimerQueue<T> {
   private armedFor = Infinity;
   private seq = 0;
   private stopped = false;
+  private readonly unsubscribe: () => void;
 
-  constructor(private readonly onDue: (item: T) => void) {}
+  constructor(
+    private readonly onDue: (item: T) => void,
+    private readonly clock: DurableClock = systemClock,
+  ) {
+    // A clock that jumps ahead makes timers due at once: re-arm from its new time.
+    this.unsubscribe = clock.onAdvance?.(() => this.arm()) ?? (() => undefined);
+  }
 
   get size(): number {
     return this.heap.length;
@@ -25,6 +34,7 @@ export class TimerQueue<T> {
 
   stop(): void {
     this.stopped = true;
+    this.unsubscribe();
     if (this.handle) clearTimeout(this.handle);
     this.handle = undefined;
     this.heap.length = 0;
@@ -39,13 +49,13 @@ export class TimerQueue<T> {
       return;
     }
     this.armedFor = first.dueAt;
-    const delay = Math.min(MAX_DELAY_MS, Math.max(0, first.dueAt - Date.now()));
+    const delay = Math.min(MAX_DELAY_MS, Math.max(0, first.dueAt - this.clock.now()));
     this.handle = setTimeout(() => this.fire(), delay);
   }
 
   private fire(): void {
     this.handle = undefined;
-    const now = Date.now();
+    const now = this.clock.now();
     while (this.heap.length > 0 && (this.heap[0]?.dueAt ?? Infinity) <= now) {
       const next = this.pop();
       if (next) this.onDue(next.item);

@@ -77,7 +77,11 @@ function expectProblem(sent: Sent, status: number, detail?: RegExp): void {
 
 describe('POST /api/sync: legacy runbook callers keep working unchanged (DESIGN.md §4)', () => {
   it('accepts the PowerShell body labelled application/x-www-form-urlencoded and answers like an Automation webhook', async () => {
-    const legacyConfig = loadConfig({ SYNC_LEGACY_SECRET_HEADER: 'Message', SYNC_LEGACY_SECRET: SECRET });
+    const legacyConfig = loadConfig({
+      SYNC_LEGACY_SECRET_HEADER: 'Message',
+      SYNC_LEGACY_SECRET: SECRET,
+      WEBSITE_HOSTNAME: 'mfa-sync.example',
+    });
     const sent = await send(
       request(POWERSHELL_BODY, { 'content-type': 'application/x-www-form-urlencoded', Message: SECRET }),
       legacyConfig,
@@ -227,11 +231,11 @@ describe('POST /api/sync: bad input answers 4xx application/problem+json naming 
     const big = JSON.stringify({
       users: Array.from({ length: 40 }, (_, i) => `user-number-${i}@contoso.com`),
     });
-    expectProblem(await send(request(big), small), 413, /at most 1024/);
+    expectProblem(await send(request(big), small), 413, /at most 1,024 bytes/);
     expectProblem(
       await send(request(big, { 'content-length': String(10_000_000) }), small),
       413,
-      /at most 1024/,
+      /at most 1,024 bytes/,
     );
   });
 

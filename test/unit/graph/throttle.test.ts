@@ -238,6 +238,26 @@ describe('WriteLimiter (token bucket)', () => {
     expect((sentAt.length - 90) / 600).toBeGreaterThanOrEqual(0.95 * 20);
   });
 
+  it('setRate: tokens accrued before the change keep the old rate, later ones the new', () => {
+    const limiter = new WriteLimiter({ writes: 10, perMs: 1_000, burst: 3 });
+    for (let i = 0; i < 3; i++) limiter.reserve(0);
+    limiter.setRate(100, 0.005); // 1 token accrued at 10/s, then 5/s
+    expect(limiter.available(300)).toBeCloseTo(2, 10);
+    expect(() => limiter.setRate(300, 0)).toThrow(RangeError);
+  });
+
+  it('a queued ticket is due when its turn comes under the rate in force, not the one it was given', () => {
+    const limiter = new WriteLimiter({ writes: 10, perMs: 1_000, burst: 1 });
+    limiter.reserveTicket(0);
+    const second = limiter.reserveTicket(0);
+    const third = limiter.reserveTicket(0);
+    expect([second.waitMs, third.waitMs]).toEqual([100, 200]);
+    limiter.setRate(50, 0.02); // twice as fast from 50 ms on: 0.5 token by then, the rest at 20/s
+    expect(limiter.ticketWaitMs(second, 50)).toBe(25);
+    expect(limiter.ticketWaitMs(third, 50)).toBe(75);
+    expect(limiter.ticketWaitMs(third, 125)).toBe(0);
+  });
+
   it('refuses a nonsensical limit', () => {
     expect(() => new WriteLimiter({ writes: 0, perMs: 1_000 })).toThrow(RangeError);
     expect(() => new WriteLimiter({ writes: 10, perMs: 0 })).toThrow(RangeError);

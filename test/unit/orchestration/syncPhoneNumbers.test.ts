@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CHUNK_ORCHESTRATION, SYNC_ORCHESTRATION, USER_ACTIVITY } from '../../../lib/functionNames';
+import {
+  CHUNK_ORCHESTRATION,
+  REPORT_ACTIVITY,
+  SYNC_ORCHESTRATION,
+  USER_ACTIVITY,
+} from '../../../lib/functionNames';
+import { type ChunkReportInput } from '../../../lib/report/chunkReportInput';
 import {
   type SyncProgress,
   type SyncRunInput,
@@ -73,8 +79,22 @@ function scriptedActivity(input: unknown, call: ActivityCall): UserOutcome {
 function world(overrides: Partial<World> = {}): World {
   return {
     orchestrators: { [SYNC_ORCHESTRATION]: syncPhoneNumbers, [CHUNK_ORCHESTRATION]: syncPhoneNumbersChunk },
-    activities: { [USER_ACTIVITY]: scriptedActivity },
+    activities: { [USER_ACTIVITY]: scriptedActivity, [REPORT_ACTIVITY]: () => ({ rows: 0 }) },
     ...overrides,
+  };
+}
+
+/** The replay with its activity calls split: the per-user syncs, and the report writes beside them. */
+async function replayRun(
+  ...args: Parameters<typeof replay>
+): Promise<Awaited<ReturnType<typeof replay>> & { reportWrites: ChunkReportInput[] }> {
+  const result = await replay(...args);
+  return {
+    ...result,
+    activityCalls: result.activityCalls.filter((call) => call.name === USER_ACTIVITY),
+    reportWrites: result.activityCalls
+      .filter((call) => call.name === REPORT_ACTIVITY)
+      .map((call) => call.input as ChunkReportInput),
   };
 }
 
@@ -87,7 +107,7 @@ function summaryOf(run: InstanceRun): SyncSummary {
 
 describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.md §5)', () => {
   it('fans out over 1,000 users and fans back in to exact counts', async () => {
-    const { root, activityCalls } = await replay(world(), SYNC_ORCHESTRATION, runInput(users(1000)));
+    const { root, activityCalls } = await replayRun(world(), SYNC_ORCHESTRATION, runInput(users(1000)));
     const summary = summaryOf(root);
 
     expect(summary.total).toBe(1000);
@@ -103,7 +123,7 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
   });
 
   it('never puts more users in a chunk than the configured chunk size, and never runs more chunks at once than allowed', async () => {
-    const { root } = await replay(
+    const { root } = await replayRun(
       world(),
       SYNC_ORCHESTRATION,
       runInput(users(1000), { chunkSize: 40, parallelChunks: 3 }),
@@ -130,7 +150,7 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
   });
 
   it('keeps the parent history small: chunks started once the lists are full return counts only', async () => {
-    const { root } = await replay(
+    const { root } = await replayRun(
       world(),
       SYNC_ORCHESTRATION,
       runInput(users(2000), { chunkSize: 20, parallelChunks: 2 }),
@@ -149,7 +169,7 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
   });
 
   it('gives chunk instances ids derived from the run id, so a replay schedules the same children', async () => {
-    const { root } = await replay(world(), SYNC_ORCHESTRATION, runInput(users(30)), 'run-abc');
+    const { root } = await replayRun(world(), SYNC_ORCHESTRATION, runInput(users(30)), 'run-abc');
     summaryOf(root);
     expect(root.children.map((child) => child.instanceId).sort()).toEqual(
       root.children.map((_, index) => `run-abc:chunk-${index}`).sort(),
@@ -158,7 +178,7 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
 
   it('retries a transient activity failure with the configured back-off and reports the user by its final result', async () => {
     const input = runInput(['flaky1@contoso.com', 'user1@contoso.com']);
-    const { root, activityCalls } = await replay(world(), SYNC_ORCHESTRATION, input);
+    const { root, activityCalls } = await replayRun(world(), SYNC_ORCHESTRATION, input);
     const summary = summaryOf(root);
 
     expect(summary.counts.created).toBe(2);
@@ -173,7 +193,7 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
 
   it('reports permanent failures as outcomes without retrying them', async () => {
     const input = runInput(['ghost@contoso.com', 'bad@contoso.com', 'same@contoso.com', 'user@contoso.com']);
-    const { root, activityCalls } = await replay(world(), SYNC_ORCHESTRATION, input);
+    const { root, activityCalls } = await replayRun(world(), SYNC_ORCHESTRATION, input);
     const summary = summaryOf(root);
 
     expect(activityCalls).toHaveLength(4);
@@ -189,7 +209,7 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
       chunkSize: 100,
       parallelChunks: 1,
     });
-    const { root, activityCalls } = await replay(world(), SYNC_ORCHESTRATION, input);
+    const { root, activityCalls } = await replayRun(world(), SYNC_ORCHESTRATION, input);
     const summary = summaryOf(root);
 
     expect(summary.total).toBe(10);
@@ -221,14 +241,14 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
         maxRetryIntervalMs: 50_000,
       },
     });
-    const { root } = await replay(world(), SYNC_ORCHESTRATION, input);
+    const { root } = await replayRun(world(), SYNC_ORCHESTRATION, input);
     summaryOf(root);
     expect(root.children[0]?.timerDelaysMs).toEqual([10_000, 50_000, 50_000, 0]);
   });
 
   it('deduplicates users case-insensitively before fanning out', async () => {
     const input = runInput(['A@contoso.com', 'a@CONTOSO.com', 'b@contoso.com', 'A@contoso.com']);
-    const { root, activityCalls } = await replay(world(), SYNC_ORCHESTRATION, input);
+    const { root, activityCalls } = await replayRun(world(), SYNC_ORCHESTRATION, input);
     expect(summaryOf(root).total).toBe(2);
     expect(activityCalls.map((call) => (call.input as SyncUserInput).user)).toEqual([
       'A@contoso.com',
@@ -237,7 +257,7 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
   });
 
   it('publishes live progress in custom status after every finished chunk, small and bounded', async () => {
-    const { root } = await replay(
+    const { root } = await replayRun(
       world({ completionsPerEpisode: 1 }),
       SYNC_ORCHESTRATION,
       runInput(['ghost@contoso.com', ...users(99)], { chunkSize: 10, parallelChunks: 2 }),
@@ -263,9 +283,9 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
       chunkSize: 10,
       parallelChunks: 2,
     });
-    const together = summaryOf((await replay(world(), SYNC_ORCHESTRATION, input)).root);
+    const together = summaryOf((await replayRun(world(), SYNC_ORCHESTRATION, input)).root);
     const oneByOne = summaryOf(
-      (await replay(world({ completionsPerEpisode: 1 }), SYNC_ORCHESTRATION, input)).root,
+      (await replayRun(world({ completionsPerEpisode: 1 }), SYNC_ORCHESTRATION, input)).root,
     );
     const stable = (summary: SyncSummary) => ({ counts: summary.counts, total: summary.total });
     expect(stable(oneByOne)).toEqual(stable(together));
@@ -277,7 +297,7 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
     const failingChunk = function* (): Generator<unknown, unknown, unknown> {
       throw new Error('chunk exploded');
     };
-    const { root } = await replay(
+    const { root } = await replayRun(
       world({
         orchestrators: { [SYNC_ORCHESTRATION]: syncPhoneNumbers, [CHUNK_ORCHESTRATION]: failingChunk },
       }),
@@ -290,19 +310,49 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
   });
 
   it('fails with a readable error when started with an invalid input', async () => {
-    const { root } = await replay(world(), SYNC_ORCHESTRATION, { users: 'everyone' });
+    const { root } = await replayRun(world(), SYNC_ORCHESTRATION, { users: 'everyone' });
     expect(root.status).toBe('Failed');
     expect(root.error).toMatch(/invalid orchestration input: users/);
   });
 
   it('schedules exactly one activity per user in each chunk history, in submission order', async () => {
-    const { root } = await replay(world(), SYNC_ORCHESTRATION, runInput(users(10), { chunkSize: 100 }));
+    const { root } = await replayRun(world(), SYNC_ORCHESTRATION, runInput(users(10), { chunkSize: 100 }));
     summaryOf(root);
     const scheduled = root.children.flatMap((child) =>
       child.history
-        .filter((event) => event.EventType === EventType.TaskScheduled)
+        .filter((event) => event.EventType === EventType.TaskScheduled && event.Name === USER_ACTIVITY)
         .map((event) => (JSON.parse(event.Input as string) as SyncUserInput).user),
     );
     expect(scheduled).toEqual(users(10));
+  });
+
+  it('writes every user into the full report once, under chunk indexes unique to the run', async () => {
+    const input = runInput(['ghost@contoso.com', 'bad@contoso.com', ...users(21)], { chunkSize: 5 });
+    const { root, reportWrites } = await replayRun(world(), SYNC_ORCHESTRATION, input, 'run-rep');
+    const summary = summaryOf(root);
+    const indexes = reportWrites.map((write) => write.chunkIndex).sort((a, b) => a - b);
+    expect(indexes).toEqual(root.children.map((_, index) => index));
+    expect(reportWrites.every((write) => write.runId === 'run-rep')).toBe(true);
+    const reported = reportWrites.flatMap((write) => write.outcomes);
+    expect(reported).toHaveLength(summary.total);
+    expect(new Set(reported.map((row) => row.user)).size).toBe(23);
+    expect(reported.filter((row) => row.outcome === 'invalid')).toHaveLength(1);
+  });
+
+  it('keeps the sync when the report cannot be written: outcomes still count', async () => {
+    const { root, activityCalls } = await replayRun(
+      world({
+        activities: {
+          [USER_ACTIVITY]: scriptedActivity,
+          [REPORT_ACTIVITY]: () => {
+            throw new Error('storage unavailable');
+          },
+        },
+      }),
+      SYNC_ORCHESTRATION,
+      runInput(users(6), { chunkSize: 5 }),
+    );
+    expect(summaryOf(root).counts.created).toBe(6);
+    expect(activityCalls).toHaveLength(6);
   });
 });

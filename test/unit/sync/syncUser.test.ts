@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isGraphRequestError } from '../../../lib/graph/errors';
+import { type GraphGateway } from '../../../lib/graph/gateway';
 import { PHONE_METHOD_IDS, type PhoneMethod } from '../../../lib/graph/phoneMethods';
 import { createLogger } from '../../../lib/log';
 import { type SyncUserInput } from '../../../lib/sync/run';
@@ -108,11 +109,22 @@ describe('syncUser: one user brought in line with the attribute (DESIGN.md §3)'
     expect(graph.writes()).toBe(0);
   });
 
-  it('reports an invalid attribute as invalid, never writes it, and does not even read the methods', async () => {
+  it('reports an invalid attribute as invalid and never writes it', async () => {
     const graph = tenant('call me maybe', [mobile(GERMAN)]);
     const outcome = await sync(graph);
     expect(outcome).toMatchObject({ outcome: 'invalid', reason: 'attributeInvalid' });
     expect(outcome.detail).toMatch(/not a valid phone number/);
+    expect(graph.writes()).toBe(0);
+  });
+
+  it('does not read the methods of a user with an invalid attribute when the id is needed for that read', async () => {
+    const graph = new MemoryGraph().add({
+      id: ID,
+      userPrincipalName: '$adele@contoso.com',
+      properties: { onPremisesExtensionAttributes: { extensionAttribute15: 'call me maybe' } },
+      methods: [mobile(GERMAN)],
+    });
+    expect(await sync(graph, {}, { user: '$adele@contoso.com' })).toMatchObject({ outcome: 'invalid' });
     expect(graph.calls.map((call) => call.operation)).toEqual(['getUser']);
   });
 
@@ -410,5 +422,114 @@ describe('syncUser: an attribute that changes while the user is synced is not lo
     graph.beforeNextWrite = () => graph.fail('getUser', 'transient', 1, 'serviceUnavailable');
     await expect(sync(graph)).rejects.toSatisfy(isGraphRequestError);
     expect(await sync(graph)).toMatchObject({ outcome: 'unchanged' });
+  });
+});
+
+/** The gateway calls in flight at once, and the most there ever were, over a MemoryGraph that answers late. */
+function concurrencyProbe(graph: MemoryGraph): { gateway: GraphGateway; maxInFlight: () => number } {
+  let inFlight = 0;
+  let most = 0;
+  const late =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return await call(...args);
+      } finally {
+        inFlight -= 1;
+      }
+    };
+  const gateway: GraphGateway = {
+    getUser: late(graph.getUser.bind(graph)),
+    listPhoneMethods: late(graph.listPhoneMethods.bind(graph)),
+    createPhoneMethod: late(graph.createPhoneMethod.bind(graph)),
+    updatePhoneMethod: late(graph.updatePhoneMethod.bind(graph)),
+    deletePhoneMethod: late(graph.deletePhoneMethod.bind(graph)),
+  };
+  return { gateway, maxInFlight: () => most };
+}
+
+describe('syncUser: one round trip of latency for a user that needs no write (issue 7 §7)', () => {
+  const input = (user: string, dryRun = false): SyncUserInput => ({
+    runId: 'run-1',
+    user,
+    dryRun,
+    policy: defaultPolicy,
+    priority: 'normal',
+  });
+
+  it('reads the attribute and the methods at the same time, by UPN or by object id', async () => {
+    for (const key of [UPN, ID, ID.toUpperCase()]) {
+      const graph = tenant('0170 1234567', [mobile(GERMAN)]);
+      const probe = concurrencyProbe(graph);
+      expect(await syncUser(input(key), probe.gateway, log)).toMatchObject({ outcome: 'unchanged' });
+      expect(probe.maxInFlight()).toBe(2);
+      expect(graph.calls.map((call) => [call.operation, call.user])).toEqual([
+        ['getUser', key],
+        ['listPhoneMethods', key],
+      ]);
+    }
+    logLines.splice(0);
+  });
+
+  it('costs two requests per user in a dry-run, whatever the user needs', async () => {
+    const cases = [
+      tenant('0170 1234567'),
+      tenant('0170 1234567', [mobile(GERMAN_OTHER)]),
+      tenant('0170 1234567', [mobile(GERMAN)]),
+      tenant('not a number', [mobile(GERMAN)]),
+      tenant(null),
+    ];
+    for (const graph of cases) {
+      await syncUser(input(UPN, true), graph, log);
+      expect(graph.calls).toHaveLength(2);
+    }
+    logLines.splice(0);
+  });
+
+  it('waits for the object id when the key cannot address the methods ($-prefixed or quoted UPN)', async () => {
+    for (const key of ['$adele@contoso.com', "o'neil@contoso.com"]) {
+      const graph = new MemoryGraph().add({
+        id: ID,
+        userPrincipalName: key,
+        properties: { onPremisesExtensionAttributes: { extensionAttribute15: '0170 1234567' } },
+        methods: [mobile(GERMAN)],
+      });
+      const probe = concurrencyProbe(graph);
+      expect(await syncUser(input(key), probe.gateway, log)).toMatchObject({ outcome: 'unchanged' });
+      expect(probe.maxInFlight()).toBe(1);
+      expect(graph.calls.map((call) => [call.operation, call.user])).toEqual([
+        ['getUser', key],
+        ['listPhoneMethods', ID],
+      ]);
+    }
+    logLines.splice(0);
+  });
+
+  it('reads the methods again by id when the UPN no longer finds them (renamed between the reads)', async () => {
+    const graph = tenant('0170 1234567', [mobile(GERMAN)]).fail(
+      'listPhoneMethods',
+      'notFound',
+      1,
+      'Request_ResourceNotFound',
+    );
+    expect(await sync(graph)).toMatchObject({ outcome: 'unchanged', userId: ID });
+    expect(graph.calls.map((call) => [call.operation, call.user])).toEqual([
+      ['getUser', UPN],
+      ['listPhoneMethods', UPN],
+      ['listPhoneMethods', ID],
+    ]);
+  });
+
+  it('ignores a failed early methods read that the attribute makes unnecessary', async () => {
+    const graph = tenant('not a number', [mobile(GERMAN)]).fail('listPhoneMethods', 'transient');
+    expect(await sync(graph)).toMatchObject({ outcome: 'invalid' });
+  });
+
+  it('still throws a transient failure of the early methods read when the methods are needed', async () => {
+    const graph = tenant('0170 1234567').fail('listPhoneMethods', 'transient');
+    await expect(sync(graph)).rejects.toSatisfy(isGraphRequestError);
   });
 });
