@@ -108,7 +108,16 @@ export function createServiceBusSource(options: ServiceBusTriggerOptions): Messa
     start: (context) => {
       for (const fn of context.functions) {
         if (fn.triggerType.toLowerCase() !== 'servicebustrigger' || fn.disabled || fn.error) continue;
-        listen(fn, context);
+        try {
+          listen(fn, context);
+        } catch (error) {
+          // As the real host: a listener that cannot start (e.g. a malformed connection string) is logged and
+          // the function stays unbound; the rest of the app runs.
+          context.logger.log(
+            'error',
+            `'${fn.name}': the Service Bus listener could not start: ${describeError(error)}`,
+          );
+        }
       }
       return Promise.resolve();
     },
