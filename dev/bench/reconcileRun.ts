@@ -13,7 +13,7 @@ import { percentile, round, runBenchmark } from './figures';
  *   node dist/dev/bench/reconcileRun.js [--users 100000] [--write] [--latency off|realistic]
  *     the first (full) delta reconciliation of a generated tenant: wall time, Graph requests per user,
  *     host peak RSS. Dry-run unless --write.
- *   node dist/dev/bench/reconcileRun.js --burst 2000 [--users 10000] [--latency realistic]
+ *   node dist/dev/bench/reconcileRun.js --burst 2000 [--users 10000] [--latency realistic] [--window 1000]
  *     the event path: that many users change at once; change-to-phone latency (p50/p95) from each change
  *     to its phone write in the emulator's log.
  */
@@ -24,6 +24,8 @@ async function main(): Promise<void> {
       write: { type: 'boolean', default: false },
       latency: { type: 'string', default: 'off' },
       burst: { type: 'string' },
+      // EVENTS_BATCH_WINDOW_MS for the burst (default: the app's 1000).
+      window: { type: 'string' },
     },
   });
   const users = Number(values.users);
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
         ? {}
         : {
             EVENTS_CLIENT_STATE: 'bench-client-state-0123456789',
+            ...(values.window === undefined ? {} : { EVENTS_BATCH_WINDOW_MS: values.window }),
             EVENTS_NOTIFICATION_URL:
               'EventGrid:?azuresubscriptionid=00000000-0000-0000-0000-0000000be4c0&resourcegroup=rg&partnertopic=bench&location=westeurope',
           },
