@@ -1,6 +1,6 @@
 import { type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { problemResponse, PROBLEM_TYPES } from '../lib/http/problem';
+import { notARunIdResponse, problemResponse, PROBLEM_TYPES } from '../lib/http/problem';
 import { createLogger } from '../lib/log';
 import { type ReportStore } from '../lib/report/blobReportStore';
 import { REPORT_CONTENT_TYPES, type ReportFormat, reportStream } from '../lib/report/download';
@@ -24,12 +24,7 @@ export async function httpReport(
 ): Promise<HttpResponseInit> {
   const runId = request.params.id ?? '';
   if (!isRunId(runId)) {
-    return problemResponse({
-      type: PROBLEM_TYPES.invalidQuery,
-      title: 'Not a run id',
-      status: 400,
-      detail: 'run ids are the values returned as "id" by POST /api/sync',
-    });
+    return notARunIdResponse();
   }
   const formatText = request.query.get('format') ?? 'csv';
   if (formatText !== 'csv' && formatText !== 'jsonl') {

@@ -1,6 +1,6 @@
 import { type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { problemResponse, PROBLEM_TYPES } from '../lib/http/problem';
+import { notARunIdResponse, problemResponse, PROBLEM_TYPES } from '../lib/http/problem';
 import { isRunId } from '../lib/runId';
 import { findRun, isTerminal, runStatusView, type RunClient } from '../lib/runs';
 
@@ -15,12 +15,7 @@ export async function httpStatus(
 ): Promise<HttpResponseInit> {
   const runId = request.params.id ?? '';
   if (!isRunId(runId)) {
-    return problemResponse({
-      type: PROBLEM_TYPES.invalidQuery,
-      title: 'Not a run id',
-      status: 400,
-      detail: 'run ids are the values returned as "id" by POST /api/sync',
-    });
+    return notARunIdResponse();
   }
   const status = await findRun(client, runId);
   if (status === undefined) {

@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { problemResponse, PROBLEM_TYPES } from '../lib/http/problem';
+import { notARunIdResponse } from '../lib/http/problem';
 import { isRunId } from '../lib/runId';
 import { renderStatusPage } from '../lib/view/statusPage';
 
@@ -10,12 +10,7 @@ import { renderStatusPage } from '../lib/view/statusPage';
  */
 export function httpRunView(request: HttpRequest): HttpResponseInit {
   if (!isRunId(request.params.id ?? '')) {
-    return problemResponse({
-      type: PROBLEM_TYPES.invalidQuery,
-      title: 'Not a run id',
-      status: 400,
-      detail: 'run ids are the values returned as "id" by POST /api/sync',
-    });
+    return notARunIdResponse();
   }
   const page = renderStatusPage('run');
   return { status: 200, headers: page.headers, body: page.html };

@@ -52,6 +52,16 @@ export function problemResponse(problem: Problem, headers: Record<string, string
 }
 
 /** The JSON text of a problem, made safe and bounded (exported for tests). */
+/** The answer of every door addressed by run id (`/api/sync/{id}`, its report and its page) to a malformed id. */
+export function notARunIdResponse(): HttpResponseInit {
+  return problemResponse({
+    type: PROBLEM_TYPES.invalidQuery,
+    title: 'Not a run id',
+    status: 400,
+    detail: 'run ids are the values returned as "id" by POST /api/sync',
+  });
+}
+
 export function problemBody(problem: Problem): string {
   const all = problem.errors ?? [];
   const listed = all.slice(0, MAX_LISTED_ERRORS).map(safeEntry);
