@@ -12,6 +12,29 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 }
 
+/** How many of `times` (ms, ascending) fall in each `bucketMs` bucket from the first on. */
+export function countPerBucket(times: readonly number[], bucketMs: number): number[] {
+  const first = times[0];
+  if (first === undefined) return [];
+  const buckets: number[] = [];
+  for (const time of times) {
+    const index = Math.floor((time - first) / bucketMs);
+    buckets[index] = (buckets[index] ?? 0) + 1;
+  }
+  return Array.from(buckets, (count) => count ?? 0);
+}
+
+/** The most of `times` (ms, ascending) any window of `windowMs` holds: what a sliding-window quota counter would see. */
+export function maxInWindow(times: readonly number[], windowMs: number): number {
+  let worst = 0;
+  let start = 0;
+  for (let end = 0; end < times.length; end++) {
+    while ((times[end] ?? 0) - (times[start] ?? 0) >= windowMs) start++;
+    worst = Math.max(worst, end - start + 1);
+  }
+  return worst;
+}
+
 /** Runs a benchmark's main, and on failure prints why and exits non-zero. */
 export function runBenchmark(main: () => Promise<void>): void {
   main().catch((error: unknown) => {

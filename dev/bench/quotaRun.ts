@@ -11,7 +11,7 @@ import {
   startGraphEmulator,
 } from '../graph-emulator';
 import { PROJECT_ROOT, startLocalStack } from '../localStack';
-import { percentile, round, runBenchmark } from './figures';
+import { countPerBucket, maxInWindow, percentile, round, runBenchmark } from './figures';
 import { loadConfig } from '../../lib/config';
 import { createGraphGateway } from '../../lib/graph/createGraphGateway';
 import { createLogger } from '../../lib/log';
@@ -210,27 +210,9 @@ function rateOver(times: number[]): number {
  * the median of 10-second buckets, leaving out the first and last two.
  */
 function steadyRate(times: number[]): number {
-  const first = times[0];
-  if (first === undefined) return 0;
-  const buckets: number[] = [];
-  for (const time of times) {
-    const index = Math.floor((time - first) / BUCKET_MS);
-    buckets[index] = (buckets[index] ?? 0) + 1;
-  }
-  const middle = Array.from(buckets, (count) => count ?? 0).slice(2, -2);
+  const middle = countPerBucket(times, BUCKET_MS).slice(2, -2);
   if (middle.length === 0) return rateOver(times);
   return percentile(middle, 0.5) / (BUCKET_MS / 1000);
-}
-
-/** The most writes any window of `windowMs` holds: what a sliding-window quota counter would see. */
-function maxInWindow(times: number[], windowMs: number): number {
-  let worst = 0;
-  let start = 0;
-  for (let end = 0; end < times.length; end++) {
-    while ((times[end] ?? 0) - (times[start] ?? 0) >= windowMs) start++;
-    worst = Math.max(worst, end - start + 1);
-  }
-  return worst;
 }
 
 runBenchmark(main);

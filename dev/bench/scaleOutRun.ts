@@ -14,7 +14,7 @@ import {
 } from '../graph-emulator';
 import { type RequestLogEntry } from '../graph-emulator/log/requestLog';
 import { type LocalStack, PROJECT_ROOT, startLocalStack } from '../localStack';
-import { percentile, round, runBenchmark } from './figures';
+import { countPerBucket, maxInWindow, percentile, round, runBenchmark } from './figures';
 import { loadConfig } from '../../lib/config';
 import { createGraphGateway } from '../../lib/graph/createGraphGateway';
 import { ThrottleGate, WriteLimiter } from '../../lib/graph/throttle';
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       // What the quota allowed from the first write to the last: what the other tool left, plus 20/s.
       shareOfQuotaAllowanceOverRun: `${round((writes.length / Math.max(1, allowed)) * 100)}%`,
       maxWritesIn150s: maxInWindow(writes, QUOTA_WINDOW_MS),
-      writesPer10s: perBucket(writes).join(' '),
+      writesPer10s: countPerBucket(writes, BUCKET_MS).join(' '),
       writesPerHost: runs.map((run) => run.writes),
       graphRequests: graph.length,
       throttled,
@@ -340,40 +340,10 @@ function hostErrors(stacks: LocalStack[]): { count: number; first: string[] } {
  * the median of 10-second buckets, leaving out the first three and the last two.
  */
 function steadyRate(times: number[]): number {
-  const first = times[0];
-  if (first === undefined) return 0;
-  const buckets: number[] = [];
-  for (const time of times) {
-    const index = Math.floor((time - first) / BUCKET_MS);
-    buckets[index] = (buckets[index] ?? 0) + 1;
-  }
-  const middle = Array.from(buckets, (count) => count ?? 0).slice(SETTLE_BUCKETS, -2);
+  const middle = countPerBucket(times, BUCKET_MS).slice(SETTLE_BUCKETS, -2);
   // Too short a run to have a steady part: no figure rather than a flattering one.
   if (middle.length === 0) return Number.NaN;
   return percentile(middle, 0.5) / (BUCKET_MS / 1000);
-}
-
-/** Writes in each 10-second bucket from the first write on. */
-function perBucket(times: number[]): number[] {
-  const first = times[0];
-  if (first === undefined) return [];
-  const buckets: number[] = [];
-  for (const time of times) {
-    const index = Math.floor((time - first) / BUCKET_MS);
-    buckets[index] = (buckets[index] ?? 0) + 1;
-  }
-  return Array.from(buckets, (count) => count ?? 0);
-}
-
-/** The most writes any window of `windowMs` holds: what a sliding-window quota counter would see. */
-function maxInWindow(times: number[], windowMs: number): number {
-  let worst = 0;
-  let start = 0;
-  for (let end = 0; end < times.length; end++) {
-    while ((times[end] ?? 0) - (times[start] ?? 0) >= windowMs) start++;
-    worst = Math.max(worst, end - start + 1);
-  }
-  return worst;
 }
 
 runBenchmark(main);
