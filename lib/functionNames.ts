@@ -2,3 +2,8 @@
 export const SYNC_ORCHESTRATION = 'syncPhoneNumbers';
 export const CHUNK_ORCHESTRATION = 'syncPhoneNumbersChunk';
 export const USER_ACTIVITY = 'syncUserPhone';
+/** Stages a long run's user list into pages, and a chunk's loader of its slice (lib/sync/userPages.ts). */
+export const STAGE_USERS_ACTIVITY = 'stageRunUsers';
+export const LOAD_CHUNK_USERS_ACTIVITY = 'loadChunkUsers';
+/** The tiny orchestration whose stored input is one page of a staged run's users. */
+export const USERS_PAGE_ORCHESTRATION = 'syncRunUsersPage';

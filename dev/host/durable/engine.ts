@@ -3,6 +3,7 @@ import type { Invoker } from '../invoke/invoker';
 import { describeError } from '../invoke/invoker';
 import type { HostLogger } from '../logger';
 import { readExecutor, snapshotExecutor, type NewWork } from './executorView';
+import { DeliveryStats, type DeliverySnapshot } from './deliveryStats';
 import {
   completionTaskId,
   EventType,
@@ -110,6 +111,7 @@ export class DurableEngine {
   private readonly timers: TimerQueue<InboxRow>;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly waiters = new Map<string, Set<(row: InstanceRow) => void>>();
+  private readonly deliveries = new DeliveryStats();
   private pendingCompletions: PendingCompletion[] = [];
   private completionFlushScheduled = false;
   private episodePumpScheduled = false;
@@ -121,6 +123,11 @@ export class DurableEngine {
 
   constructor(private readonly options: DurableEngineOptions) {
     this.timers = new TimerQueue((row) => this.deliver(row));
+  }
+
+  /** Episodes, history events and bytes handed to the worker since this host started. */
+  deliveryStats(): DeliverySnapshot {
+    return this.deliveries.snapshot();
   }
 
   /** Loads every unfinished instance, its inbox and its outstanding activities, and starts driving them. */
@@ -706,9 +713,11 @@ export class DurableEngine {
       return;
     }
 
+    const binding = this.bindingJson(instance, newEvents);
+    this.deliveries.record(instance.history.length + newEvents.length, binding);
     const outcome = await this.options.invoker.invoke({
       fn,
-      inputData: [{ name: fn.triggerBindingName, data: { string: this.bindingJson(instance, newEvents) } }],
+      inputData: [{ name: fn.triggerBindingName, data: { string: binding } }],
       reason: 'OrchestratorStarted',
     });
     const state = outcome.ok

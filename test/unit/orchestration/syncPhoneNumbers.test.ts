@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { CHUNK_ORCHESTRATION, SYNC_ORCHESTRATION, USER_ACTIVITY } from '../../../lib/functionNames';
+import {
+  CHUNK_ORCHESTRATION,
+  LOAD_CHUNK_USERS_ACTIVITY,
+  STAGE_USERS_ACTIVITY,
+  SYNC_ORCHESTRATION,
+  USER_ACTIVITY,
+} from '../../../lib/functionNames';
+import { loadUsers, stageUsers } from '../../../lib/sync/userPageStore';
+import { parseStagedUsersRef, parseStageUsersInput } from '../../../lib/sync/userPages';
+import { FakeRunClient } from '../../support/fakeRunClient';
 import {
   type SyncProgress,
   type SyncRunInput,
@@ -70,12 +79,37 @@ function scriptedActivity(input: unknown, call: ActivityCall): UserOutcome {
   return { user, userId: 'id', outcome: 'created', reason: 'methodMissing', after: '+49 ********67' };
 }
 
+/** The page activities of a long run, over the real page store code and an in-memory Durable client. */
+function pageActivities(client = new FakeRunClient()): World['activities'] {
+  return {
+    [STAGE_USERS_ACTIVITY]: async (input) => ({
+      pages: await stageUsers(client, parseStageUsersInput(input)),
+    }),
+    [LOAD_CHUNK_USERS_ACTIVITY]: async (input) => loadUsers(client, parseStagedUsersRef(input)),
+  };
+}
+
 function world(overrides: Partial<World> = {}): World {
   return {
     orchestrators: { [SYNC_ORCHESTRATION]: syncPhoneNumbers, [CHUNK_ORCHESTRATION]: syncPhoneNumbersChunk },
-    activities: { [USER_ACTIVITY]: scriptedActivity },
+    activities: { [USER_ACTIVITY]: scriptedActivity, ...pageActivities() },
     ...overrides,
   };
+}
+
+/** The users each chunk ran, from the activities it called (whether it was given or loaded its users). */
+function usersPerChunk(run: InstanceRun, calls: readonly ActivityCall[]): Map<string, string[]> {
+  const perChunk = new Map<string, string[]>(run.children.map((child) => [child.instanceId, []]));
+  for (const call of calls) {
+    if (call.name !== USER_ACTIVITY || call.attempt !== 1) continue;
+    perChunk.get(call.instanceId)?.push((call.input as SyncUserInput).user);
+  }
+  return perChunk;
+}
+
+/** Every parent history event of every execution, in order. */
+function allHistory(run: InstanceRun) {
+  return run.executions.flatMap((execution) => execution.history);
 }
 
 function summaryOf(run: InstanceRun): SyncSummary {
@@ -103,25 +137,20 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
   });
 
   it('never puts more users in a chunk than the configured chunk size, and never runs more chunks at once than allowed', async () => {
-    const { root } = await replay(
+    const { root, activityCalls } = await replay(
       world(),
       SYNC_ORCHESTRATION,
       runInput(users(1000), { chunkSize: 40, parallelChunks: 3 }),
     );
     summaryOf(root);
-    const chunkSizes = root.children.map((child) =>
-      (child.history.find((e) => e.EventType === 0)?.Input as string).length > 0
-        ? (JSON.parse(child.history.find((e) => e.EventType === 0)?.Input as string) as { users: string[] })
-            .users.length
-        : 0,
-    );
+    const chunkSizes = [...usersPerChunk(root, activityCalls).values()].map((chunk) => chunk.length);
     expect(chunkSizes.every((size) => size <= 40 && size > 0)).toBe(true);
     expect(chunkSizes.reduce((a, b) => a + b, 0)).toBe(1000);
 
-    // Replay the parent's history: sub-orchestrations created minus completed never exceeds 3.
+    // Replay the parent's histories: sub-orchestrations created minus completed never exceeds 3.
     let inFlight = 0;
     let peak = 0;
-    for (const event of root.history) {
+    for (const event of allHistory(root)) {
       if (event.EventType === EventType.SubOrchestrationInstanceCreated) inFlight += 1;
       if (event.EventType === EventType.SubOrchestrationInstanceCompleted) inFlight -= 1;
       peak = Math.max(peak, inFlight);
@@ -139,7 +168,7 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
     expect(summary.counts.created).toBe(2000);
     expect(summary.changes).toHaveLength(100);
     expect(summary.omitted.changes).toBe(1900);
-    const listed = root.history
+    const listed = allHistory(root)
       .filter((event) => event.EventType === EventType.SubOrchestrationInstanceCompleted)
       .map((event) => (JSON.parse(event.Result as string) as { changes: unknown[] }).changes.length);
     expect(listed).toHaveLength(100);
