@@ -335,3 +335,113 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
     expect(scheduled).toEqual(users(10));
   });
 });
+
+describe('syncPhoneNumbers orchestration, a run too long for one execution (issue 12)', () => {
+  // 2,000 users in chunks of 10, two at a time: 200 chunks. In one execution the parent's history would
+  // hold about four events per chunk (created, completed, and an episode's start and end), some 800 events,
+  // and every episode would carry the 2,000 names of its input (and the chunk reports of all 200 chunks).
+  // The bound asserted here is 120 events and 64 KB per episode, whatever the run's size.
+  const HISTORY_EVENTS_BOUND = 120;
+  const EPISODE_BYTES_BOUND = 64 * 1024;
+  const longRun = runInput(users(2000), { chunkSize: 10, parallelChunks: 2 });
+
+  it('stages the users once, then continues as new with bounded history, and sums up like a short run', async () => {
+    const { root, activityCalls } = await replay(world(), SYNC_ORCHESTRATION, longRun, 'run-long');
+    const summary = summaryOf(root);
+    expect(summary.total).toBe(2000);
+    expect(summary.counts.created).toBe(2000);
+    expect(summary.runId).toBe('run-long');
+    expect(summary.changes).toHaveLength(100);
+    expect(summary.omitted.changes).toBe(1900);
+    expect(summary.startedAt).toBe('2026-01-01T00:00:00.000Z');
+
+    // Every user synced exactly once.
+    const synced = activityCalls.filter((call) => call.name === USER_ACTIVITY);
+    expect(synced.map((call) => (call.input as SyncUserInput).user).sort()).toEqual(users(2000).sort());
+    expect(activityCalls.filter((call) => call.name === STAGE_USERS_ACTIVITY)).toHaveLength(1);
+
+    // First execution: the request itself, staged in one activity, in two episodes.
+    const [first, ...later] = root.executions;
+    expect(first?.episodes).toBe(2);
+    // 200 chunks at 16 per execution: 13 more executions, each bounded, none carrying the names.
+    expect(later).toHaveLength(13);
+    for (const execution of later) {
+      expect(execution.maxHistoryEvents).toBeLessThanOrEqual(HISTORY_EVENTS_BOUND);
+      expect(execution.maxBindingBytes).toBeLessThan(EPISODE_BYTES_BOUND);
+      // Its input is the position and the merged bounded report (capped lists), never the user list.
+      const carried = execution.input as SyncRunInput;
+      expect(carried.users).toEqual([]);
+      expect(carried.staged?.report.changes.length).toBeLessThanOrEqual(100);
+      expect(JSON.stringify(carried).length).toBeLessThan(32 * 1024);
+    }
+    // In one execution all these events would be one history: several times the bound.
+    expect(later.reduce((sum, execution) => sum + execution.history.length, 0)).toBeGreaterThan(
+      HISTORY_EVENTS_BOUND * 4,
+    );
+
+    // Chunk ids are global: unique across executions, one per chunk.
+    expect(root.children.map((child) => child.instanceId).sort()).toEqual(
+      Array.from({ length: 200 }, (_, index) => `run-long:chunk-${index}`).sort(),
+    );
+  });
+
+  it('costs the same per user at ten times the size: history handed to the worker grows linearly', async () => {
+    const delivered = async (n: number): Promise<number> => {
+      const { root } = await replay(
+        world(),
+        SYNC_ORCHESTRATION,
+        runInput(users(n), { chunkSize: 10, parallelChunks: 2 }),
+      );
+      summaryOf(root);
+      // Skip the first execution: it carries the request, which any shape receives once.
+      return root.executions.slice(1).reduce((sum, execution) => sum + execution.deliveredBytes, 0) / n;
+    };
+    const small = await delivered(400);
+    const large = await delivered(4000);
+    expect(large / small).toBeLessThan(1.25);
+  });
+
+  it('keeps live progress moving across executions, up to the completed total', async () => {
+    const { root } = await replay(world({ completionsPerEpisode: 1 }), SYNC_ORCHESTRATION, longRun);
+    summaryOf(root);
+    const progress = root.customStatuses.filter((status): status is SyncProgress => status !== undefined);
+    const done = progress.map((status) => status.done);
+    expect([...done].sort((a, b) => a - b)).toEqual(done);
+    expect(new Set(done).size).toBeGreaterThan(200);
+    expect(progress.every((status) => status.total === 2000 && status.chunks.total === 200)).toBe(true);
+    expect(progress.at(-1)).toMatchObject({ stage: 'completed', done: 2000, chunks: { done: 200 } });
+  });
+
+  it('reports a failed chunk of a staged run as that many failed users, by position', async () => {
+    // eslint-disable-next-line require-yield -- a chunk that fails before its first yield
+    const failingChunk = function* (): Generator<unknown, unknown, unknown> {
+      throw new Error('chunk exploded');
+    };
+    const { root } = await replay(
+      world({
+        orchestrators: { [SYNC_ORCHESTRATION]: syncPhoneNumbers, [CHUNK_ORCHESTRATION]: failingChunk },
+      }),
+      SYNC_ORCHESTRATION,
+      runInput(users(205), { chunkSize: 10, parallelChunks: 1 }),
+    );
+    const summary = summaryOf(root);
+    expect(root.executions.length).toBeGreaterThan(2);
+    expect(summary.counts.failed).toBe(205);
+    expect(summary.failures[0]).toMatchObject({ user: '(chunk 0, user 1 of 10)', reason: 'chunkFailed' });
+  });
+
+  it('reports every user of a chunk whose page cannot be loaded as failed, never skips them', async () => {
+    const lossy = world();
+    lossy.activities[LOAD_CHUNK_USERS_ACTIVITY] = () => {
+      throw new Error("users page 'x' does not exist");
+    };
+    const { root } = await replay(
+      lossy,
+      SYNC_ORCHESTRATION,
+      runInput(users(300), { chunkSize: 10, parallelChunks: 1 }),
+    );
+    const summary = summaryOf(root);
+    expect(summary.counts.failed).toBe(300);
+    expect(summary.total).toBe(300);
+  });
+});
