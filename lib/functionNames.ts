@@ -7,3 +7,5 @@ export const STAGE_USERS_ACTIVITY = 'stageRunUsers';
 export const LOAD_CHUNK_USERS_ACTIVITY = 'loadChunkUsers';
 /** The tiny orchestration whose stored input is one page of a staged run's users. */
 export const USERS_PAGE_ORCHESTRATION = 'syncRunUsersPage';
+/** Resolves a mixed batch's object ids or UPNs, so one person is one outcome (lib/sync/identity.ts). */
+export const RESOLVE_USER_KEYS_ACTIVITY = 'resolveUserKeys';

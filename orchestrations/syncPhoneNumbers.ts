@@ -3,6 +3,7 @@ import { type OrchestrationContext, type Task } from 'durable-functions';
 import {
   CHUNK_ORCHESTRATION,
   LOAD_CHUNK_USERS_ACTIVITY,
+  RESOLVE_USER_KEYS_ACTIVITY,
   STAGE_USERS_ACTIVITY,
   SYNC_ORCHESTRATION,
   USER_ACTIVITY,
@@ -19,8 +20,10 @@ import {
   roomLeft,
 } from '../lib/sync/report';
 import {
+  type IdentityCheck,
   type OutcomeReport,
   type RetryPolicy,
+  type RunIdentity,
   type StagedRunState,
   type SyncChunkInput,
   type SyncProgress,
@@ -30,6 +33,13 @@ import {
 } from '../lib/sync/run';
 import { parseChunkInput, parseChunkReport, parseRunInput, parseUserOutcome } from '../lib/sync/runMessages';
 import { executionRange, millisecondsBetween, needsStaging, pageSizeFor } from '../lib/sync/stagedRun';
+import {
+  KEYS_PER_RESOLVE_CALL,
+  keysToResolve,
+  mergeByIdentity,
+  parseResolvedKeys,
+  type ResolveKeysInput,
+} from '../lib/sync/identity';
 import { type UserOutcome } from '../lib/sync/types';
 import { chunkUsersRef, parseUsersPage, type StageUsersInput } from '../lib/sync/userPages';
 
@@ -51,7 +61,13 @@ export function* syncPhoneNumbers(
   if (input.staged !== undefined) return yield* runStagedExecution(context, input, input.staged);
 
   const startedAt = context.df.currentUtcDateTime;
-  const users = dedupeUsers(input.users);
+  const unique = dedupeUsers(input.users);
+  const checked = yield* oneKeyPerPerson(context, input, unique);
+  const users = checked.users;
+  const identity: RunIdentity = {
+    identityCheck: checked.identityCheck,
+    duplicatesRemoved: input.users.length - users.length,
+  };
   const { parallelChunks } = input.options;
   const chunkSize = chunkSizeFor(users.length, input.options.chunkSize, parallelChunks);
   const chunks = splitIntoChunks(users, chunkSize);
@@ -67,7 +83,7 @@ export function* syncPhoneNumbers(
       namesOf: (index) => chunks[index] ?? [],
     });
     const sizes = { totalUsers: users.length, totalChunks: chunks.length };
-    return summaryOf(context, input, startedAt.toISOString(), sizes, report);
+    return summaryOf(context, input, startedAt.toISOString(), identity, sizes, report);
   }
 
   const pageSize = pageSizeFor(chunkSize);
@@ -87,6 +103,7 @@ export function* syncPhoneNumbers(
       pageSize,
       nextChunk: 0,
       startedAt: startedAt.toISOString(),
+      identity,
       report: emptyReport(),
     }),
   );
@@ -128,7 +145,36 @@ function* runStagedExecution(
     context.df.continueAsNew(continuation(input, { ...state, nextChunk: to, report }));
     return undefined;
   }
-  return summaryOf(context, input, state.startedAt, state, report);
+  return summaryOf(context, input, state.startedAt, state.identity, state, report);
+}
+
+/**
+ * A batch that names users both by object id and by UPN may name one person twice: resolve the smaller side
+ * through Graph (lib/sync/identity.ts) and keep one key per person. If Graph cannot answer, the run goes on
+ * unchecked rather than not at all (syncing a person twice converges to the same state).
+ */
+function* oneKeyPerPerson(
+  context: OrchestrationContext,
+  input: SyncRunInput,
+  users: string[],
+): Generator<Task, { users: string[]; identityCheck: IdentityCheck }, unknown> {
+  const keys = keysToResolve(users);
+  if (keys.length === 0) return { users, identityCheck: 'notNeeded' };
+  const retry = retryOptions(input.options.retry);
+  const batches = splitIntoChunks(keys, KEYS_PER_RESOLVE_CALL);
+  const tasks = batches.map((batch) => {
+    const call: ResolveKeysInput = { keys: batch, priority: input.options.priority };
+    return context.df.callActivityWithRetry(RESOLVE_USER_KEYS_ACTIVITY, retry, call);
+  });
+  try {
+    const results = (yield context.df.Task.all(tasks)) as unknown[];
+    const resolved = results.flatMap((result, index) =>
+      parseResolvedKeys(result, batches[index]?.length ?? 0),
+    );
+    return { users: mergeByIdentity(users, keys, resolved).users, identityCheck: 'checked' };
+  } catch {
+    return { users, identityCheck: 'unavailable' };
+  }
 }
 
 interface ChunkRange {
@@ -212,6 +258,7 @@ function summaryOf(
   context: OrchestrationContext,
   input: SyncRunInput,
   startedAt: string,
+  identity: RunIdentity,
   sizes: { totalUsers: number; totalChunks: number },
   report: OutcomeReport,
 ): SyncSummary {
@@ -226,6 +273,7 @@ function summaryOf(
     startedAt,
     finishedAt: finishedAt.toISOString(),
     durationMs: millisecondsBetween(startedAt, finishedAt),
+    ...identity,
     ...report,
   };
 }

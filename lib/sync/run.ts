@@ -14,6 +14,20 @@ export interface RetryPolicy {
   maxRetryIntervalMs: number;
 }
 
+/**
+ * Whether the run checked that no person is named twice (by object id and by UPN, lib/sync/identity.ts):
+ * notNeeded when the batch uses one kind of key, checked when Graph resolved them, unavailable when Graph
+ * could not (the run went on; a person named both ways is then synced twice, which converges).
+ */
+export type IdentityCheck = 'notNeeded' | 'checked' | 'unavailable';
+
+/** What the run removed from its input before fanning out. */
+export interface RunIdentity {
+  identityCheck: IdentityCheck;
+  /** Repeated keys (same text, or the same person by object id and UPN) dropped, keeping the first. */
+  duplicatesRemoved: number;
+}
+
 /** Input of the `syncPhoneNumbers` orchestration. Everything a replay needs; nothing read from settings. */
 export interface SyncRunInput {
   /** Empty in the later executions of a staged run (`staged` is set): the users live in pages then. */
@@ -51,6 +65,7 @@ export interface StagedRunState {
   nextChunk: number;
   /** When the run's first execution started (the summary's startedAt, the status view's createdTime). */
   startedAt: string;
+  identity: RunIdentity;
   report: OutcomeReport;
 }
 
@@ -116,7 +131,7 @@ export interface SyncProgress {
 }
 
 /** Output of the `syncPhoneNumbers` orchestration. */
-export interface SyncSummary extends OutcomeReport {
+export interface SyncSummary extends OutcomeReport, RunIdentity {
   runId: string;
   dryRun: boolean;
   trigger: SyncTrigger;

@@ -62,6 +62,10 @@ const stagedStateSchema = z.object({
   pageSize: z.number().int().positive(),
   nextChunk: nonNegative,
   startedAt: z.iso.datetime(),
+  identity: z.object({
+    identityCheck: z.enum(['notNeeded', 'checked', 'unavailable']),
+    duplicatesRemoved: nonNegative,
+  }),
   report: reportSchema,
 });
 

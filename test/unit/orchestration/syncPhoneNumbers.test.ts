@@ -2,13 +2,16 @@ import { describe, expect, it } from 'vitest';
 import {
   CHUNK_ORCHESTRATION,
   LOAD_CHUNK_USERS_ACTIVITY,
+  RESOLVE_USER_KEYS_ACTIVITY,
   STAGE_USERS_ACTIVITY,
   SYNC_ORCHESTRATION,
   USER_ACTIVITY,
 } from '../../../lib/functionNames';
+import { parseResolveKeysInput, resolveKeys } from '../../../lib/sync/identity';
 import { loadUsers, stageUsers } from '../../../lib/sync/userPageStore';
 import { parseStagedUsersRef, parseStageUsersInput } from '../../../lib/sync/userPages';
 import { FakeRunClient } from '../../support/fakeRunClient';
+import { MemoryGraph } from '../../support/memoryGraph';
 import {
   type SyncProgress,
   type SyncRunInput,
@@ -354,6 +357,7 @@ describe('syncPhoneNumbers orchestration, a run too long for one execution (issu
     expect(summary.changes).toHaveLength(100);
     expect(summary.omitted.changes).toBe(1900);
     expect(summary.startedAt).toBe('2026-01-01T00:00:00.000Z');
+    expect(summary).toMatchObject({ identityCheck: 'notNeeded', duplicatesRemoved: 0 });
 
     // Every user synced exactly once.
     const synced = activityCalls.filter((call) => call.name === USER_ACTIVITY);
@@ -443,5 +447,57 @@ describe('syncPhoneNumbers orchestration, a run too long for one execution (issu
     const summary = summaryOf(root);
     expect(summary.counts.failed).toBe(300);
     expect(summary.total).toBe(300);
+  });
+});
+
+describe('syncPhoneNumbers orchestration, one person named twice (issue 7 §4)', () => {
+  const ALICE_ID = 'a11ce000-0000-4000-8000-000000000001';
+  const graph = new MemoryGraph()
+    .add({ id: ALICE_ID, userPrincipalName: 'alice@contoso.com' })
+    .add({ id: 'b0b00000-0000-4000-8000-000000000002', userPrincipalName: 'bob@contoso.com' });
+  const resolving = (resolve: World['activities'][string]): World =>
+    world({ activities: { ...world().activities, [RESOLVE_USER_KEYS_ACTIVITY]: resolve } });
+
+  it('syncs a person given by object id and by UPN once, and says so in the summary', async () => {
+    const input = runInput(['alice@contoso.com', 'bob@contoso.com', ALICE_ID, 'carol@contoso.com']);
+    const { root, activityCalls } = await replay(
+      resolving(async (call) => resolveKeys(graph, parseResolveKeysInput(call))),
+      SYNC_ORCHESTRATION,
+      input,
+    );
+    const summary = summaryOf(root);
+    expect(summary).toMatchObject({ total: 3, duplicatesRemoved: 1, identityCheck: 'checked' });
+    const synced = activityCalls.filter((call) => call.name === USER_ACTIVITY);
+    expect(synced.map((call) => (call.input as SyncUserInput).user)).toEqual([
+      'alice@contoso.com',
+      'bob@contoso.com',
+      'carol@contoso.com',
+    ]);
+    // Only the smaller side (the one object id) was looked up.
+    expect(activityCalls.find((call) => call.name === RESOLVE_USER_KEYS_ACTIVITY)?.input).toEqual({
+      keys: [ALICE_ID],
+      priority: 'normal',
+    });
+  });
+
+  it('asks Graph nothing when the batch uses one kind of key', async () => {
+    const { root, activityCalls } = await replay(world(), SYNC_ORCHESTRATION, runInput(users(5)));
+    expect(summaryOf(root)).toMatchObject({ total: 5, duplicatesRemoved: 0, identityCheck: 'notNeeded' });
+    expect(activityCalls.some((call) => call.name === RESOLVE_USER_KEYS_ACTIVITY)).toBe(false);
+  });
+
+  it('goes on unchecked, losing nobody, when Graph cannot resolve the keys', async () => {
+    const input = runInput(['alice@contoso.com', ALICE_ID], {
+      retry: { ...runInput([]).options.retry, maxAttempts: 2 },
+    });
+    const { root, activityCalls } = await replay(
+      resolving(() => {
+        throw new Error('Graph answered 503');
+      }),
+      SYNC_ORCHESTRATION,
+      input,
+    );
+    expect(summaryOf(root)).toMatchObject({ total: 2, duplicatesRemoved: 0, identityCheck: 'unavailable' });
+    expect(activityCalls.filter((call) => call.name === RESOLVE_USER_KEYS_ACTIVITY)).toHaveLength(2);
   });
 });
