@@ -97,7 +97,11 @@ function pageActivities(client = new FakeRunClient()): World['activities'] {
 function world(overrides: Partial<World> = {}): World {
   return {
     orchestrators: { [SYNC_ORCHESTRATION]: syncPhoneNumbers, [CHUNK_ORCHESTRATION]: syncPhoneNumbersChunk },
-    activities: { [USER_ACTIVITY]: scriptedActivity, [REPORT_ACTIVITY]: () => ({ rows: 0 }), ...pageActivities() },
+    activities: {
+      [USER_ACTIVITY]: scriptedActivity,
+      [REPORT_ACTIVITY]: () => ({ rows: 0 }),
+      ...pageActivities(),
+    },
     ...overrides,
   };
 }
