@@ -10,6 +10,7 @@ import { parseSyncRequest } from '../lib/input/syncRequest';
 import { createLogger } from '../lib/log';
 import { newRunId, runIdFromIdempotencyKey } from '../lib/runId';
 import { buildRunInput, startRunOnce, type RunClient } from '../lib/runs';
+import { keysToResolve } from '../lib/sync/identity';
 
 /**
  * `POST /api/sync`: validates a batch of users and starts one run for it.
@@ -135,6 +136,9 @@ export async function httpStart(
       dryRun,
       users: users.length,
       duplicatesRemoved,
+      // A batch naming users both by object id and by UPN is checked for people named twice when the run
+      // starts (lib/sync/identity.ts); the summary then counts those too.
+      identityCheck: keysToResolve(users).length > 0 ? 'atRunStart' : 'notNeeded',
     },
   };
 }

@@ -100,12 +100,16 @@ export function isTerminal(runtimeStatus: string): boolean {
 }
 
 export function runStatusView(runId: string, status: DurableOrchestrationStatus): RunStatusView {
-  const runtimeStatus = String(status.runtimeStatus);
+  // A long run continues as new between executions (lib/sync/stagedRun.ts): for that instant Durable says
+  // ContinuedAsNew, and each execution restarts the instance's created time. To the user it is one run that
+  // is running and was created when its first execution started.
+  const runtimeStatus =
+    String(status.runtimeStatus) === 'ContinuedAsNew' ? 'Running' : String(status.runtimeStatus);
   const output: unknown = status.output;
   return {
     id: runId,
     runtimeStatus,
-    createdTime: toIso(status.createdTime),
+    createdTime: firstExecutionStart(status) ?? toIso(status.createdTime),
     lastUpdatedTime: toIso(status.lastUpdatedTime),
     progress: isObject(status.customStatus) ? (status.customStatus as unknown as SyncProgress) : null,
     summary: runtimeStatus === 'Completed' && isObject(output) ? (output as unknown as SyncSummary) : null,
@@ -115,6 +119,13 @@ export function runStatusView(runId: string, status: DurableOrchestrationStatus)
         ? redactPhoneNumbers(typeof output === 'string' ? output : JSON.stringify(output))
         : null,
   };
+}
+
+/** The start of a staged run's first execution, carried in its later executions' input. */
+function firstExecutionStart(status: DurableOrchestrationStatus): string | undefined {
+  const input = status.input as Partial<SyncRunInput> | null | undefined;
+  const startedAt = isObject(input) && isObject(input.staged) ? input.staged['startedAt'] : undefined;
+  return typeof startedAt === 'string' ? startedAt : undefined;
 }
 
 function toIso(value: Date | string): string {

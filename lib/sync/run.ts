@@ -14,8 +14,23 @@ export interface RetryPolicy {
   maxRetryIntervalMs: number;
 }
 
+/**
+ * Whether the run checked that no person is named twice (by object id and by UPN, lib/sync/identity.ts):
+ * notNeeded when the batch uses one kind of key, checked when Graph resolved them, unavailable when Graph
+ * could not (the run went on; a person named both ways is then synced twice, which converges).
+ */
+export type IdentityCheck = 'notNeeded' | 'checked' | 'unavailable';
+
+/** What the run removed from its input before fanning out. */
+export interface RunIdentity {
+  identityCheck: IdentityCheck;
+  /** Repeated keys (same text, or the same person by object id and UPN) dropped, keeping the first. */
+  duplicatesRemoved: number;
+}
+
 /** Input of the `syncPhoneNumbers` orchestration. Everything a replay needs; nothing read from settings. */
 export interface SyncRunInput {
+  /** Empty in the later executions of a staged run (`staged` is set): the users live in pages then. */
   users: string[];
   dryRun: boolean;
   trigger: SyncTrigger;
@@ -32,13 +47,44 @@ export interface SyncRunInput {
     /** Background runs ask Graph to throttle them first. */
     priority: 'normal' | 'low';
   };
+  /** Set by the run itself when it continues as new (lib/sync/stagedRun.ts); never by a door. */
+  staged?: StagedRunState;
+}
+
+/**
+ * Where a long run stands when it continues as new: its position and merged bounded report, nothing that
+ * grows with the number of users, so every execution's history and input stay the same size.
+ */
+export interface StagedRunState {
+  totalUsers: number;
+  chunkSize: number;
+  totalChunks: number;
+  /** Users per staged page (a multiple of chunkSize, so no chunk straddles two pages). */
+  pageSize: number;
+  /** The first chunk this execution starts; chunk indexes are global, unique across executions. */
+  nextChunk: number;
+  /** When the run's first execution started (the summary's startedAt, the status view's createdTime). */
+  startedAt: string;
+  identity: RunIdentity;
+  report: OutcomeReport;
+}
+
+/** A chunk's users in a staged run: a slice of one page (lib/sync/userPages.ts), not the names themselves. */
+export interface StagedUsersRef {
+  page: string;
+  /** The run's request fingerprint: a page left behind by another run with the same id is refused. */
+  fingerprint: string;
+  offset: number;
+  count: number;
 }
 
 /** Input of one `syncPhoneNumbersChunk` sub-orchestration. */
 export interface SyncChunkInput {
   runId: string;
   chunkIndex: number;
+  /** The chunk's users, or empty when `usersFrom` says where to load them. */
   users: string[];
+  usersFrom?: StagedUsersRef;
   dryRun: boolean;
   policy: SyncPolicy;
   retry: RetryPolicy;
@@ -85,7 +131,7 @@ export interface SyncProgress {
 }
 
 /** Output of the `syncPhoneNumbers` orchestration. */
-export interface SyncSummary extends OutcomeReport {
+export interface SyncSummary extends OutcomeReport, RunIdentity {
   runId: string;
   dryRun: boolean;
   trigger: SyncTrigger;

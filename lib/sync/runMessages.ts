@@ -26,44 +26,6 @@ export const retrySchema = z.object({
 
 const priority = z.enum(['normal', 'low']);
 
-const runInputSchema = z.object({
-  users: z.array(z.string()),
-  dryRun: z.boolean(),
-  trigger: z.enum(['http', 'serviceBus', 'eventGrid', 'timer']),
-  requester: z.string(),
-  requestFingerprint: z.string(),
-  policy: policySchema,
-  options: z.object({
-    chunkSize: z.number().int().positive(),
-    parallelChunks: z.number().int().positive(),
-    retry: retrySchema,
-    priority,
-  }),
-});
-
-const chunkInputSchema = z.object({
-  runId: z.string(),
-  chunkIndex: z.number().int().nonnegative(),
-  users: z.array(z.string()),
-  dryRun: z.boolean(),
-  policy: policySchema,
-  retry: retrySchema,
-  priority,
-  listRoom: z.object({
-    changes: z.number().int().nonnegative(),
-    failures: z.number().int().nonnegative(),
-    skipped: z.number().int().nonnegative(),
-  }),
-});
-
-const userInputSchema = z.object({
-  runId: z.string(),
-  user: z.string().min(1),
-  dryRun: z.boolean(),
-  policy: policySchema,
-  priority,
-});
-
 export const userOutcomeSchema = z.object({
   user: z.string(),
   userId: z.string().optional(),
@@ -91,6 +53,69 @@ const reportSchema = z.object({
   }),
 });
 
+const nonNegative = z.number().int().nonnegative();
+
+const stagedStateSchema = z.object({
+  totalUsers: nonNegative,
+  chunkSize: z.number().int().positive(),
+  totalChunks: nonNegative,
+  pageSize: z.number().int().positive(),
+  nextChunk: nonNegative,
+  startedAt: z.iso.datetime(),
+  identity: z.object({
+    identityCheck: z.enum(['notNeeded', 'checked', 'unavailable']),
+    duplicatesRemoved: nonNegative,
+  }),
+  report: reportSchema,
+});
+
+export const stagedUsersRefSchema = z.object({
+  page: z.string().min(1),
+  fingerprint: z.string(),
+  offset: nonNegative,
+  count: z.number().int().positive(),
+});
+
+const runInputSchema = z.object({
+  users: z.array(z.string()),
+  dryRun: z.boolean(),
+  trigger: z.enum(['http', 'serviceBus', 'eventGrid', 'timer']),
+  requester: z.string(),
+  requestFingerprint: z.string(),
+  policy: policySchema,
+  options: z.object({
+    chunkSize: z.number().int().positive(),
+    parallelChunks: z.number().int().positive(),
+    retry: retrySchema,
+    priority,
+  }),
+  staged: stagedStateSchema.optional(),
+});
+
+const chunkInputSchema = z.object({
+  runId: z.string(),
+  chunkIndex: z.number().int().nonnegative(),
+  users: z.array(z.string()),
+  usersFrom: stagedUsersRefSchema.optional(),
+  dryRun: z.boolean(),
+  policy: policySchema,
+  retry: retrySchema,
+  priority,
+  listRoom: z.object({
+    changes: z.number().int().nonnegative(),
+    failures: z.number().int().nonnegative(),
+    skipped: z.number().int().nonnegative(),
+  }),
+});
+
+const userInputSchema = z.object({
+  runId: z.string(),
+  user: z.string().min(1),
+  dryRun: z.boolean(),
+  policy: policySchema,
+  priority,
+});
+
 export class InvalidMessageError extends Error {
   constructor(what: string, error: z.ZodError) {
     const issues = error.issues
@@ -101,14 +126,14 @@ export class InvalidMessageError extends Error {
   }
 }
 
-function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new InvalidMessageError(what, parsed.error);
   return parsed.data;
 }
 
 export function parseRunInput(value: unknown): SyncRunInput {
-  return parseWith(runInputSchema, value, 'orchestration input');
+  return parseWith(runInputSchema, value, 'orchestration input') as SyncRunInput;
 }
 
 export function parseChunkInput(value: unknown): SyncChunkInput {

@@ -11,6 +11,7 @@
 import { type OrchestrationContext, DummyOrchestrationContext } from 'durable-functions';
 import { readExecutor, snapshotExecutor, type NewWork } from '../../dev/host/durable/executorView';
 import { EventType, type HistoryEvent } from '../../dev/host/durable/historyEvents';
+import { continueAsNewInput, flattenActions } from '../../dev/host/durable/wireFormats';
 import { retryDelayMs } from '../../dev/host/durable/retryPolicy';
 
 // The SDK ships these helpers without type declarations; they are its own testing utilities.
@@ -28,6 +29,7 @@ interface OrchestratorState {
   output?: unknown;
   customStatus?: unknown;
   error?: string;
+  actions?: unknown;
 }
 
 /** Calls made to activities, with the attempt number per (instance, activity, input). */
@@ -54,11 +56,26 @@ export interface InstanceRun {
   error?: string;
   /** Custom status after each episode (undefined when unset). */
   customStatuses: unknown[];
+  /** The history of the instance's last execution. */
   history: HistoryEvent[];
+  /**
+   * Every execution, in order (more than one when the orchestrator continued as new), with what the worker
+   * was handed: the largest episode's history length and binding size, and the sum over its episodes.
+   */
+  executions: ExecutionRecord[];
   episodes: number;
   /** Back-off timers created: delay in ms from the episode's time to FireAt. */
   timerDelaysMs: number[];
   children: InstanceRun[];
+}
+
+export interface ExecutionRecord {
+  input: unknown;
+  history: HistoryEvent[];
+  episodes: number;
+  maxHistoryEvents: number;
+  maxBindingBytes: number;
+  deliveredBytes: number;
 }
 
 export interface Replay {
@@ -88,7 +105,7 @@ export async function replay(
 async function runInstance(
   world: World,
   name: string,
-  input: unknown,
+  firstInput: unknown,
   instanceId: string,
   parentInstanceId: string | null,
   clock: { now: number },
@@ -98,6 +115,7 @@ async function runInstance(
   const fn = world.orchestrators[name];
   if (fn === undefined) throw new Error(`no orchestrator '${name}' in the test world`);
   const handler = testingUtils.createOrchestrator(fn);
+  let input = firstInput;
   const run: InstanceRun = {
     instanceId,
     name,
@@ -105,15 +123,32 @@ async function runInstance(
     output: null,
     customStatuses: [],
     history: [],
+    executions: [],
     episodes: 0,
     timerDelaysMs: [],
     children: [],
   };
-  const scheduled = new Set<number>();
-  const ready: HistoryEvent[] = [
-    event(EventType.ExecutionStarted, clock, { Name: name, Input: JSON.stringify(input) }),
-  ];
-  const pending: Work[] = [];
+  let scheduled = new Set<number>();
+  let ready: HistoryEvent[] = [];
+  let pending: Work[] = [];
+  let execution!: ExecutionRecord;
+  const startExecution = (executionInput: unknown): void => {
+    input = executionInput;
+    execution = {
+      input,
+      history: [],
+      episodes: 0,
+      maxHistoryEvents: 0,
+      maxBindingBytes: 0,
+      deliveredBytes: 0,
+    };
+    run.executions.push(execution);
+    run.history = execution.history;
+    scheduled = new Set<number>();
+    ready = [event(EventType.ExecutionStarted, clock, { Name: name, Input: JSON.stringify(input) })];
+    pending = [];
+  };
+  startExecution(input);
 
   for (;;) {
     for (const past of run.history) past.IsPlayed = true;
@@ -123,9 +158,15 @@ async function runInstance(
 
     const context = new DummyOrchestrationContext(name, `${instanceId}-${run.episodes}`, () => undefined);
     run.episodes += 1;
+    const binding = bindingInfo(run.history, input, instanceId, parentInstanceId);
+    const bindingBytes = Buffer.byteLength(JSON.stringify(binding), 'utf8');
+    execution.episodes += 1;
+    execution.deliveredBytes += bindingBytes;
+    execution.maxBindingBytes = Math.max(execution.maxBindingBytes, bindingBytes);
+    execution.maxHistoryEvents = Math.max(execution.maxHistoryEvents, run.history.length);
     let state: OrchestratorState;
     try {
-      state = await handler(bindingInfo(run.history, input, instanceId, parentInstanceId), context);
+      state = await handler(binding, context);
     } catch (error) {
       state = failureState(error);
     }
@@ -146,6 +187,16 @@ async function runInstance(
       run.error = state.error;
       run.output = `Orchestrator function '${name}' failed: ${state.error}`;
       return run;
+    }
+    const continued = flattenActions(state.actions).find((action) => action['actionType'] === 4);
+    if (state.isDone && continued !== undefined) {
+      // DTFx ends the execution and starts a fresh one with the new input and an empty history; work still
+      // outstanding belongs to the old execution and its completions would be discarded.
+      run.history.push(
+        event(EventType.ContinueAsNew, clock, { Result: JSON.stringify(continueAsNewInput(continued)) }),
+      );
+      startExecution(continueAsNewInput(continued));
+      continue;
     }
     if (state.isDone) {
       run.output = state.output ?? null;

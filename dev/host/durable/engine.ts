@@ -4,6 +4,7 @@ import { describeError } from '../invoke/invoker';
 import type { HostLogger } from '../logger';
 import { systemClock, type DurableClock } from './clock';
 import { readExecutor, snapshotExecutor, type NewWork } from './executorView';
+import { DeliveryStats, type DeliverySnapshot } from './deliveryStats';
 import {
   completionTaskId,
   EventType,
@@ -117,6 +118,7 @@ export class DurableEngine {
   private readonly timers: TimerQueue<InboxRow>;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly waiters = new Map<string, Set<(row: InstanceRow) => void>>();
+  private readonly deliveries = new DeliveryStats();
   private pendingCompletions: PendingCompletion[] = [];
   private completionFlushScheduled = false;
   private episodePumpScheduled = false;
@@ -135,6 +137,11 @@ export class DurableEngine {
   /** The engine's current time as a Date. */
   private nowDate(): Date {
     return new Date(this.clock.now());
+  }
+
+  /** Episodes, history events and bytes handed to the worker since this host started. */
+  deliveryStats(): DeliverySnapshot {
+    return this.deliveries.snapshot();
   }
 
   /** Loads every unfinished instance, its inbox and its outstanding activities, and starts driving them. */
@@ -722,9 +729,11 @@ export class DurableEngine {
       return;
     }
 
+    const binding = this.bindingJson(instance, newEvents);
+    this.deliveries.record(instance.history.length + newEvents.length, binding);
     const outcome = await this.options.invoker.invoke({
       fn,
-      inputData: [{ name: fn.triggerBindingName, data: { string: this.bindingJson(instance, newEvents) } }],
+      inputData: [{ name: fn.triggerBindingName, data: { string: binding } }],
       reason: 'OrchestratorStarted',
     });
     const state = outcome.ok

@@ -15,6 +15,8 @@ import { empty, errorResponse, json, type HostRequest, type HostResponse } from 
  * - `GET /admin/functions`, `GET /admin/functions/{name}`, `GET /admin/functions/{name}/status`, `GET /admin/host/status`.
  * - Local extension: `GET /admin/durabletask/instances/{id}/history` returns the raw DTFx history of an instance
  *   (event types as numbers, EventId/TaskScheduledId kept), which the real status API hides.
+ * - Local extension: `GET /admin/durabletask/deliveryStats` returns the orchestrator episodes, history events and
+ *   bytes handed to the worker since the host started (the replay cost benchmarks report).
  */
 export interface AdminApiDeps {
   readonly catalog: ReadonlyMap<string, FunctionInfo>;
@@ -67,6 +69,9 @@ export async function handleAdminRequest(
     if (method === 'GET') return fn ? json(200, describe(deps, request, fn)) : empty(404);
     if (method === 'POST') return invoke(deps, request, name);
     return empty(404);
+  }
+  if (area === 'durabletask' && name === 'deliveryStats' && segments.length === 2) {
+    return method === 'GET' ? json(200, deps.engine.deliveryStats()) : empty(404);
   }
   if (area === 'durabletask' && name === 'instances' && extra && rest.length === 1 && rest[0] === 'history') {
     if (method !== 'GET') return empty(404);

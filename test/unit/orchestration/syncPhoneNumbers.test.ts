@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
   CHUNK_ORCHESTRATION,
+  LOAD_CHUNK_USERS_ACTIVITY,
   REPORT_ACTIVITY,
+  RESOLVE_USER_KEYS_ACTIVITY,
+  STAGE_USERS_ACTIVITY,
   SYNC_ORCHESTRATION,
   USER_ACTIVITY,
 } from '../../../lib/functionNames';
 import { type ChunkReportInput } from '../../../lib/report/chunkReportInput';
+import { parseResolveKeysInput, resolveKeys } from '../../../lib/sync/identity';
+import { loadUsers, stageUsers } from '../../../lib/sync/userPageStore';
+import { parseStagedUsersRef, parseStageUsersInput } from '../../../lib/sync/userPages';
+import { FakeRunClient } from '../../support/fakeRunClient';
+import { MemoryGraph } from '../../support/memoryGraph';
 import {
   type SyncProgress,
   type SyncRunInput,
@@ -76,10 +84,24 @@ function scriptedActivity(input: unknown, call: ActivityCall): UserOutcome {
   return { user, userId: 'id', outcome: 'created', reason: 'methodMissing', after: '+49 ********67' };
 }
 
+/** The page activities of a long run, over the real page store code and an in-memory Durable client. */
+function pageActivities(client = new FakeRunClient()): World['activities'] {
+  return {
+    [STAGE_USERS_ACTIVITY]: async (input) => ({
+      pages: await stageUsers(client, parseStageUsersInput(input)),
+    }),
+    [LOAD_CHUNK_USERS_ACTIVITY]: async (input) => loadUsers(client, parseStagedUsersRef(input)),
+  };
+}
+
 function world(overrides: Partial<World> = {}): World {
   return {
     orchestrators: { [SYNC_ORCHESTRATION]: syncPhoneNumbers, [CHUNK_ORCHESTRATION]: syncPhoneNumbersChunk },
-    activities: { [USER_ACTIVITY]: scriptedActivity, [REPORT_ACTIVITY]: () => ({ rows: 0 }) },
+    activities: {
+      [USER_ACTIVITY]: scriptedActivity,
+      [REPORT_ACTIVITY]: () => ({ rows: 0 }),
+      ...pageActivities(),
+    },
     ...overrides,
   };
 }
@@ -96,6 +118,21 @@ async function replayRun(
       .filter((call) => call.name === REPORT_ACTIVITY)
       .map((call) => call.input as ChunkReportInput),
   };
+}
+
+/** The users each chunk ran, from the activities it called (whether it was given or loaded its users). */
+function usersPerChunk(run: InstanceRun, calls: readonly ActivityCall[]): Map<string, string[]> {
+  const perChunk = new Map<string, string[]>(run.children.map((child) => [child.instanceId, []]));
+  for (const call of calls) {
+    if (call.name !== USER_ACTIVITY || call.attempt !== 1) continue;
+    perChunk.get(call.instanceId)?.push((call.input as SyncUserInput).user);
+  }
+  return perChunk;
+}
+
+/** Every parent history event of every execution, in order. */
+function allHistory(run: InstanceRun) {
+  return run.executions.flatMap((execution) => execution.history);
 }
 
 function summaryOf(run: InstanceRun): SyncSummary {
@@ -123,25 +160,20 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
   });
 
   it('never puts more users in a chunk than the configured chunk size, and never runs more chunks at once than allowed', async () => {
-    const { root } = await replayRun(
+    const { root, activityCalls } = await replay(
       world(),
       SYNC_ORCHESTRATION,
       runInput(users(1000), { chunkSize: 40, parallelChunks: 3 }),
     );
     summaryOf(root);
-    const chunkSizes = root.children.map((child) =>
-      (child.history.find((e) => e.EventType === 0)?.Input as string).length > 0
-        ? (JSON.parse(child.history.find((e) => e.EventType === 0)?.Input as string) as { users: string[] })
-            .users.length
-        : 0,
-    );
+    const chunkSizes = [...usersPerChunk(root, activityCalls).values()].map((chunk) => chunk.length);
     expect(chunkSizes.every((size) => size <= 40 && size > 0)).toBe(true);
     expect(chunkSizes.reduce((a, b) => a + b, 0)).toBe(1000);
 
-    // Replay the parent's history: sub-orchestrations created minus completed never exceeds 3.
+    // Replay the parent's histories: sub-orchestrations created minus completed never exceeds 3.
     let inFlight = 0;
     let peak = 0;
-    for (const event of root.history) {
+    for (const event of allHistory(root)) {
       if (event.EventType === EventType.SubOrchestrationInstanceCreated) inFlight += 1;
       if (event.EventType === EventType.SubOrchestrationInstanceCompleted) inFlight -= 1;
       peak = Math.max(peak, inFlight);
@@ -159,7 +191,7 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
     expect(summary.counts.created).toBe(2000);
     expect(summary.changes).toHaveLength(100);
     expect(summary.omitted.changes).toBe(1900);
-    const listed = root.history
+    const listed = allHistory(root)
       .filter((event) => event.EventType === EventType.SubOrchestrationInstanceCompleted)
       .map((event) => (JSON.parse(event.Result as string) as { changes: unknown[] }).changes.length);
     expect(listed).toHaveLength(100);
@@ -354,5 +386,168 @@ describe('syncPhoneNumbers orchestration (real durable-functions replay, DESIGN.
     );
     expect(summaryOf(root).counts.created).toBe(6);
     expect(activityCalls).toHaveLength(6);
+  });
+});
+
+describe('syncPhoneNumbers orchestration, a run too long for one execution (issue 12)', () => {
+  // 2,000 users in chunks of 10, two at a time: 200 chunks. In one execution the parent's history would
+  // hold about four events per chunk (created, completed, and an episode's start and end), some 800 events,
+  // and every episode would carry the 2,000 names of its input (and the chunk reports of all 200 chunks).
+  // The bound asserted here is 120 events and 64 KB per episode, whatever the run's size.
+  const HISTORY_EVENTS_BOUND = 120;
+  const EPISODE_BYTES_BOUND = 64 * 1024;
+  const longRun = runInput(users(2000), { chunkSize: 10, parallelChunks: 2 });
+
+  it('stages the users once, then continues as new with bounded history, and sums up like a short run', async () => {
+    const { root, activityCalls } = await replay(world(), SYNC_ORCHESTRATION, longRun, 'run-long');
+    const summary = summaryOf(root);
+    expect(summary.total).toBe(2000);
+    expect(summary.counts.created).toBe(2000);
+    expect(summary.runId).toBe('run-long');
+    expect(summary.changes).toHaveLength(100);
+    expect(summary.omitted.changes).toBe(1900);
+    expect(summary.startedAt).toBe('2026-01-01T00:00:00.000Z');
+    expect(summary).toMatchObject({ identityCheck: 'notNeeded', duplicatesRemoved: 0 });
+
+    // Every user synced exactly once.
+    const synced = activityCalls.filter((call) => call.name === USER_ACTIVITY);
+    expect(synced.map((call) => (call.input as SyncUserInput).user).sort()).toEqual(users(2000).sort());
+    expect(activityCalls.filter((call) => call.name === STAGE_USERS_ACTIVITY)).toHaveLength(1);
+
+    // First execution: the request itself, staged in one activity, in two episodes.
+    const [first, ...later] = root.executions;
+    expect(first?.episodes).toBe(2);
+    // 200 chunks at 16 per execution: 13 more executions, each bounded, none carrying the names.
+    expect(later).toHaveLength(13);
+    for (const execution of later) {
+      expect(execution.maxHistoryEvents).toBeLessThanOrEqual(HISTORY_EVENTS_BOUND);
+      expect(execution.maxBindingBytes).toBeLessThan(EPISODE_BYTES_BOUND);
+      // Its input is the position and the merged bounded report (capped lists), never the user list.
+      const carried = execution.input as SyncRunInput;
+      expect(carried.users).toEqual([]);
+      expect(carried.staged?.report.changes.length).toBeLessThanOrEqual(100);
+      expect(JSON.stringify(carried).length).toBeLessThan(32 * 1024);
+    }
+    // In one execution all these events would be one history: several times the bound.
+    expect(later.reduce((sum, execution) => sum + execution.history.length, 0)).toBeGreaterThan(
+      HISTORY_EVENTS_BOUND * 4,
+    );
+
+    // Chunk ids are global: unique across executions, one per chunk.
+    expect(root.children.map((child) => child.instanceId).sort()).toEqual(
+      Array.from({ length: 200 }, (_, index) => `run-long:chunk-${index}`).sort(),
+    );
+  });
+
+  it('costs the same per user at ten times the size: history handed to the worker grows linearly', async () => {
+    const delivered = async (n: number): Promise<number> => {
+      const { root } = await replay(
+        world(),
+        SYNC_ORCHESTRATION,
+        runInput(users(n), { chunkSize: 10, parallelChunks: 2 }),
+      );
+      summaryOf(root);
+      // Skip the first execution: it carries the request, which any shape receives once.
+      return root.executions.slice(1).reduce((sum, execution) => sum + execution.deliveredBytes, 0) / n;
+    };
+    const small = await delivered(400);
+    const large = await delivered(4000);
+    expect(large / small).toBeLessThan(1.25);
+  });
+
+  it('keeps live progress moving across executions, up to the completed total', async () => {
+    const { root } = await replay(world({ completionsPerEpisode: 1 }), SYNC_ORCHESTRATION, longRun);
+    summaryOf(root);
+    const progress = root.customStatuses.filter((status): status is SyncProgress => status !== undefined);
+    const done = progress.map((status) => status.done);
+    expect([...done].sort((a, b) => a - b)).toEqual(done);
+    expect(new Set(done).size).toBeGreaterThan(200);
+    expect(progress.every((status) => status.total === 2000 && status.chunks.total === 200)).toBe(true);
+    expect(progress.at(-1)).toMatchObject({ stage: 'completed', done: 2000, chunks: { done: 200 } });
+  });
+
+  it('reports a failed chunk of a staged run as that many failed users, by position', async () => {
+    // eslint-disable-next-line require-yield -- a chunk that fails before its first yield
+    const failingChunk = function* (): Generator<unknown, unknown, unknown> {
+      throw new Error('chunk exploded');
+    };
+    const { root } = await replay(
+      world({
+        orchestrators: { [SYNC_ORCHESTRATION]: syncPhoneNumbers, [CHUNK_ORCHESTRATION]: failingChunk },
+      }),
+      SYNC_ORCHESTRATION,
+      runInput(users(205), { chunkSize: 10, parallelChunks: 1 }),
+    );
+    const summary = summaryOf(root);
+    expect(root.executions.length).toBeGreaterThan(2);
+    expect(summary.counts.failed).toBe(205);
+    expect(summary.failures[0]).toMatchObject({ user: '(chunk 0, user 1 of 10)', reason: 'chunkFailed' });
+  });
+
+  it('reports every user of a chunk whose page cannot be loaded as failed, never skips them', async () => {
+    const lossy = world();
+    lossy.activities[LOAD_CHUNK_USERS_ACTIVITY] = () => {
+      throw new Error("users page 'x' does not exist");
+    };
+    const { root } = await replay(
+      lossy,
+      SYNC_ORCHESTRATION,
+      runInput(users(300), { chunkSize: 10, parallelChunks: 1 }),
+    );
+    const summary = summaryOf(root);
+    expect(summary.counts.failed).toBe(300);
+    expect(summary.total).toBe(300);
+  });
+});
+
+describe('syncPhoneNumbers orchestration, one person named twice (issue 7 §4)', () => {
+  const ALICE_ID = 'a11ce000-0000-4000-8000-000000000001';
+  const graph = new MemoryGraph()
+    .add({ id: ALICE_ID, userPrincipalName: 'alice@contoso.com' })
+    .add({ id: 'b0b00000-0000-4000-8000-000000000002', userPrincipalName: 'bob@contoso.com' });
+  const resolving = (resolve: World['activities'][string]): World =>
+    world({ activities: { ...world().activities, [RESOLVE_USER_KEYS_ACTIVITY]: resolve } });
+
+  it('syncs a person given by object id and by UPN once, and says so in the summary', async () => {
+    const input = runInput(['alice@contoso.com', 'bob@contoso.com', ALICE_ID, 'carol@contoso.com']);
+    const { root, activityCalls } = await replay(
+      resolving(async (call) => resolveKeys(graph, parseResolveKeysInput(call))),
+      SYNC_ORCHESTRATION,
+      input,
+    );
+    const summary = summaryOf(root);
+    expect(summary).toMatchObject({ total: 3, duplicatesRemoved: 1, identityCheck: 'checked' });
+    const synced = activityCalls.filter((call) => call.name === USER_ACTIVITY);
+    expect(synced.map((call) => (call.input as SyncUserInput).user)).toEqual([
+      'alice@contoso.com',
+      'bob@contoso.com',
+      'carol@contoso.com',
+    ]);
+    // Only the smaller side (the one object id) was looked up.
+    expect(activityCalls.find((call) => call.name === RESOLVE_USER_KEYS_ACTIVITY)?.input).toEqual({
+      keys: [ALICE_ID],
+      priority: 'normal',
+    });
+  });
+
+  it('asks Graph nothing when the batch uses one kind of key', async () => {
+    const { root, activityCalls } = await replay(world(), SYNC_ORCHESTRATION, runInput(users(5)));
+    expect(summaryOf(root)).toMatchObject({ total: 5, duplicatesRemoved: 0, identityCheck: 'notNeeded' });
+    expect(activityCalls.some((call) => call.name === RESOLVE_USER_KEYS_ACTIVITY)).toBe(false);
+  });
+
+  it('goes on unchecked, losing nobody, when Graph cannot resolve the keys', async () => {
+    const input = runInput(['alice@contoso.com', ALICE_ID], {
+      retry: { ...runInput([]).options.retry, maxAttempts: 2 },
+    });
+    const { root, activityCalls } = await replay(
+      resolving(() => {
+        throw new Error('Graph answered 503');
+      }),
+      SYNC_ORCHESTRATION,
+      input,
+    );
+    expect(summaryOf(root)).toMatchObject({ total: 2, duplicatesRemoved: 0, identityCheck: 'unavailable' });
+    expect(activityCalls.filter((call) => call.name === RESOLVE_USER_KEYS_ACTIVITY)).toHaveLength(2);
   });
 });

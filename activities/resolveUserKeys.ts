@@ -1,0 +1,9 @@
+import * as df from 'durable-functions';
+import { RESOLVE_USER_KEYS_ACTIVITY } from '../lib/functionNames';
+import { processGraphGateway } from '../lib/processServices';
+import { parseResolveKeysInput, resolveKeys } from '../lib/sync/identity';
+
+/** Thin adapter over lib/sync/identity.ts: who each key of a mixed batch is, through the shared gateway. */
+df.app.activity(RESOLVE_USER_KEYS_ACTIVITY, {
+  handler: async (input: unknown) => resolveKeys(processGraphGateway(), parseResolveKeysInput(input)),
+});
