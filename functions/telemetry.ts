@@ -1,13 +1,22 @@
-import { AzureFunctionsInstrumentation } from '@azure/functions-opentelemetry-instrumentation';
+import { app } from '@azure/functions';
 import { useAzureMonitor } from '@azure/monitor-opentelemetry';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { context, propagation } from '@opentelemetry/api';
 import { azureMonitorPlan, exporterCredential } from '../lib/telemetry/azureMonitor';
+import { enableStructuredLogs } from '../lib/telemetry/structuredLogs';
 
 /**
  * Registers OpenTelemetry with the Azure Monitor exporter, only when App Insights is configured (see
- * `azureMonitorPlan`). Then the app's metrics and run events (lib/telemetry/metrics.ts) and every
- * `context.log` line reach Application Insights with their properties as custom dimensions, and the host's
- * trace context is carried into each invocation (host.json `telemetryMode: OpenTelemetry`).
+ * `azureMonitorPlan`): locally nothing is registered, nothing is sent and the logs stay console text.
+ *
+ * Then:
+ * - the app's metrics and run-completed event (lib/telemetry/metrics.ts) are exported;
+ * - every logger line becomes a log record with its properties as attributes (custom dimensions), with the
+ *   invocation id, and the host stops forwarding the same lines as text (`WorkerOpenTelemetryEnabled`,
+ *   host.json `telemetryMode: OpenTelemetry`);
+ * - each invocation runs inside the host's trace context, so its records share the host's operation id.
+ *
+ * The last two are what `@azure/functions-opentelemetry-instrumentation` does; done here instead because
+ * its log hook forwards each line's text only, which would duplicate the structured records above.
  */
 const plan = azureMonitorPlan(process.env);
 if (plan !== undefined) {
@@ -22,10 +31,13 @@ if (plan !== undefined) {
       http: { enabled: false },
     },
   });
-  registerInstrumentations({ instrumentations: [new AzureFunctionsInstrumentation()] });
-  // The instrumentation patches `@azure/functions` when it is required. Other entry files may have loaded
-  // it already (the worker loads them in no fixed order), so require it once more now; app setup is still
-  // open until every entry file has loaded.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('@azure/functions');
+  app.setup({ capabilities: { WorkerOpenTelemetryEnabled: true } });
+  enableStructuredLogs();
+  app.hook.preInvocation((hook) => {
+    const trace = hook.invocationContext.traceContext;
+    if (trace?.traceParent === undefined) return;
+    const carrier: Record<string, string> = { traceparent: trace.traceParent };
+    if (trace.traceState !== undefined) carrier.tracestate = trace.traceState;
+    hook.functionHandler = context.bind(propagation.extract(context.active(), carrier), hook.functionHandler);
+  });
 }

@@ -11,7 +11,9 @@ import {
 } from '../../../lib/functionNames';
 import { type SyncRunInput, type SyncSummary, type SyncUserInput } from '../../../lib/sync/run';
 import { type UserOutcome } from '../../../lib/sync/types';
+import { createLogger } from '../../../lib/log';
 import { azureMonitorPlan } from '../../../lib/telemetry/azureMonitor';
+import { enableStructuredLogs, structuredLogsEnabled } from '../../../lib/telemetry/structuredLogs';
 import {
   METRIC_NAMES,
   recordGraphThrottled,
@@ -204,5 +206,45 @@ describe('azureMonitorPlan', () => {
         APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD',
       }),
     ).toThrow(/ClientId/);
+  });
+});
+
+describe('structured log records', () => {
+  it('send nothing until enabled, then carry properties as attributes, masked, with the invocation id', () => {
+    const lines: unknown[] = [];
+    const sink = {
+      invocationId: 'inv-1',
+      functionName: 'syncUserPhone',
+      debug: (...args: unknown[]) => lines.push(args),
+      info: (...args: unknown[]) => lines.push(args),
+      warn: (...args: unknown[]) => lines.push(args),
+      error: (...args: unknown[]) => lines.push(args),
+    };
+    const log = createLogger(sink);
+    const properties = {
+      status: 429,
+      retried: true,
+      detail: 'number +49 170 1234567 refused',
+      skip: undefined,
+    };
+
+    expect(structuredLogsEnabled()).toBe(false);
+    log.warn('Graph call will be retried', properties);
+    expect(logExporter.getFinishedLogRecords()).toHaveLength(0);
+
+    enableStructuredLogs();
+    log.warn('Graph call will be retried', properties);
+    expect(lines).toHaveLength(2);
+    const records = logExporter.getFinishedLogRecords();
+    expect(records).toHaveLength(1);
+    expect(records[0]?.body).toBe('Graph call will be retried');
+    expect(records[0]?.severityText).toBe('WARN');
+    expect(records[0]?.attributes).toEqual({
+      status: 429,
+      retried: true,
+      detail: expect.not.stringContaining('1234567') as unknown,
+      InvocationId: 'inv-1',
+      functionName: 'syncUserPhone',
+    });
   });
 });
