@@ -1,7 +1,6 @@
 import { app } from '@azure/functions';
-import { useAzureMonitor } from '@azure/monitor-opentelemetry';
 import { context, propagation } from '@opentelemetry/api';
-import { azureMonitorPlan, exporterCredential } from '../lib/telemetry/azureMonitor';
+import { type AzureMonitorPlan, azureMonitorPlan } from '../lib/telemetry/azureMonitor';
 import { enableStructuredLogs } from '../lib/telemetry/structuredLogs';
 
 /**
@@ -20,17 +19,12 @@ import { enableStructuredLogs } from '../lib/telemetry/structuredLogs';
  */
 const plan = azureMonitorPlan(process.env);
 if (plan !== undefined) {
-  const credential = exporterCredential(plan);
-  useAzureMonitor({
-    azureMonitorExporterOptions: {
-      connectionString: plan.connectionString,
-      ...(credential === undefined ? {} : { credential }),
-    },
-    instrumentationOptions: {
-      // Off: Graph request paths carry user principal names, which must not become dependency telemetry.
-      http: { enabled: false },
-    },
-  });
+  // Required here, not imported: see startAzureMonitor.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const distro = require('../lib/telemetry/startAzureMonitor') as {
+    startAzureMonitor: (plan: AzureMonitorPlan) => void;
+  };
+  distro.startAzureMonitor(plan);
   app.setup({ capabilities: { WorkerOpenTelemetryEnabled: true } });
   enableStructuredLogs();
   app.hook.preInvocation((hook) => {
