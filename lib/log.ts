@@ -28,11 +28,13 @@ export function createLogger(sink: LogSink): Logger {
   const emit =
     (level: keyof LogSink) =>
     (message: string, properties?: LogProperties): void => {
-      sink[level](formatLogLine(message, properties));
+      const line = formatLogLine(message, properties);
+      sink[level](line);
       // In Azure the host does not forward the line above (the worker declares it sends its own telemetry):
-      // this record, with the properties as custom dimensions, is what reaches Application Insights.
+      // this record is what reaches Application Insights. Its message stays the whole line (the alerts
+      // query that text); the properties are also custom dimensions, for queries and charts.
       if (structuredLogsEnabled()) {
-        emitLogRecord(level, redactPhoneNumbers(message), { ...maskedProperties(properties), ...invocation });
+        emitLogRecord(level, line, { ...maskedProperties(properties), ...invocation });
       }
     };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };

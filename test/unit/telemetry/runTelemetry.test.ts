@@ -237,7 +237,9 @@ describe('structured log records', () => {
     expect(lines).toHaveLength(2);
     const records = logExporter.getFinishedLogRecords();
     expect(records).toHaveLength(1);
-    expect(records[0]?.body).toBe('Graph call will be retried');
+    // The message keeps the text line (alerts query it), masked.
+    expect(records[0]?.body).toMatch(/^Graph call will be retried status=429 retried=true detail=/);
+    expect(records[0]?.body).not.toContain('1234567');
     expect(records[0]?.severityText).toBe('WARN');
     expect(records[0]?.attributes).toEqual({
       status: 429,
