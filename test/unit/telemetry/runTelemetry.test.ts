@@ -22,6 +22,7 @@ import {
 } from '../../../lib/telemetry/metrics';
 import { syncPhoneNumbers, syncPhoneNumbersChunk } from '../../../orchestrations/syncPhoneNumbers';
 import { replay, type World } from '../../support/orchestrationReplay';
+import { graphError, harness, json, noContent } from '../graph/support';
 
 /** Collects on demand: the test reads what an exporter would have been handed. */
 class TestReader extends MetricReader {
@@ -248,5 +249,37 @@ describe('structured log records', () => {
       InvocationId: 'inv-1',
       functionName: 'syncUserPhone',
     });
+  });
+});
+
+describe('Graph gateway telemetry', () => {
+  const USER_ID = '6e7b768e-07e2-4810-8459-485f84f8f204';
+
+  it('counts a 429 answer, records the write-budget wait of a write, and sends the retry warning to the caller', async () => {
+    const throttledBefore = (await points(METRIC_NAMES.graphThrottled))
+      .filter((p) => p.attributes.status === 429 && p.attributes.write === false)
+      .reduce((sum, p) => sum + (p.value as number), 0);
+    const h = harness([
+      () => graphError(429, 'TooManyRequests', 'later', { 'Retry-After': '2' }),
+      () => json(200, { id: USER_ID, userPrincipalName: 'adele@contoso.com' }),
+      () => noContent(),
+    ]);
+    const invocationWarnings: string[] = [];
+    const logger = { warn: (message: string) => invocationWarnings.push(message) };
+
+    await h.gateway.getUser(USER_ID, [], { logger });
+    const waitsBefore = ((await points(METRIC_NAMES.writeBudgetWaitMs))[0]?.value as Histogram | undefined)
+      ?.count;
+    await h.gateway.deletePhoneMethod(USER_ID, 'mobile', { logger });
+
+    const throttledAfter = (await points(METRIC_NAMES.graphThrottled))
+      .filter((p) => p.attributes.status === 429 && p.attributes.write === false)
+      .reduce((sum, p) => sum + (p.value as number), 0);
+    expect(throttledAfter - throttledBefore).toBe(1);
+    const waitsAfter = ((await points(METRIC_NAMES.writeBudgetWaitMs))[0]?.value as Histogram).count;
+    expect(waitsAfter - (waitsBefore ?? 0)).toBe(1);
+    // The warning went to the invocation's logger, not the process-wide one.
+    expect(invocationWarnings).toEqual(['Graph call will be retried']);
+    expect(h.warnings).toEqual([]);
   });
 });
