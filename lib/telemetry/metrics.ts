@@ -1,6 +1,7 @@
 import { metrics, type Attributes } from '@opentelemetry/api';
 import { logs, SeverityNumber } from '@opentelemetry/api-logs';
-import { OUTCOMES } from '../sync/types';
+import { type ReconcileSummary } from '../directory/reconcile';
+import { type Outcome, OUTCOMES } from '../sync/types';
 import { type SyncSummary } from '../sync/run';
 
 /**
@@ -21,6 +22,8 @@ export const METRIC_NAMES = {
 
 /** The customEvents name of the run-completed event. */
 export const RUN_COMPLETED_EVENT = 'mfa_sync.run_completed';
+/** The customEvents name of the reconciliation-completed event. */
+export const RECONCILE_COMPLETED_EVENT = 'mfa_sync.reconcile_completed';
 
 /**
  * Azure Monitor turns a log record carrying this attribute into a customEvents row named by its value
@@ -33,15 +36,21 @@ function meter() {
   return metrics.getMeter(SCOPE);
 }
 
-/** Adds a finished run's outcome counts to `mfa_sync.user_outcomes{outcome, dryRun, trigger}`. */
-export function recordRunOutcomes(summary: SyncSummary): void {
+/**
+ * Adds a finished run's outcome counts to `mfa_sync.user_outcomes{outcome, dryRun, trigger}`; outcomes with
+ * no user add nothing.
+ */
+export function recordRunOutcomes(
+  counts: Readonly<Partial<Record<Outcome, number>>>,
+  labels: { dryRun: boolean; trigger: string },
+): void {
   const counter = meter().createCounter(METRIC_NAMES.userOutcomes, {
     description: 'Users by outcome, added once per completed run',
     unit: '{user}',
   });
   for (const outcome of OUTCOMES) {
-    const count = summary.counts[outcome];
-    if (count > 0) counter.add(count, { outcome, dryRun: summary.dryRun, trigger: summary.trigger });
+    const count = counts[outcome] ?? 0;
+    if (count > 0) counter.add(count, { outcome, dryRun: labels.dryRun, trigger: labels.trigger });
   }
 }
 
@@ -62,13 +71,41 @@ export function runCompletedAttributes(summary: SyncSummary): Attributes {
 }
 
 export function emitRunCompleted(summary: SyncSummary): void {
+  emitEvent(runCompletedAttributes(summary));
+  recordRunOutcomes(summary.counts, summary);
+}
+
+/** The reconciliation-completed event: one delta round (all its executions), counts only. */
+export function reconcileCompletedAttributes(
+  runId: string,
+  dryRun: boolean,
+  summary: ReconcileSummary,
+): Attributes {
+  const attributes: Attributes = {
+    [CUSTOM_EVENT_NAME_ATTRIBUTE]: RECONCILE_COMPLETED_EVENT,
+    runId,
+    dryRun,
+    fullRound: summary.fullRound,
+    pages: summary.pages,
+    removed: summary.removed,
+    outOfScope: summary.outOfScope,
+  };
+  for (const outcome of OUTCOMES) attributes[`count.${outcome}`] = summary.counts[outcome] ?? 0;
+  return attributes;
+}
+
+export function emitReconcileCompleted(runId: string, dryRun: boolean, summary: ReconcileSummary): void {
+  emitEvent(reconcileCompletedAttributes(runId, dryRun, summary));
+  recordRunOutcomes(summary.counts, { dryRun, trigger: 'reconcile' });
+}
+
+function emitEvent(attributes: Attributes): void {
   logs.getLogger(SCOPE).emit({
     severityNumber: SeverityNumber.INFO,
     severityText: 'INFO',
-    body: RUN_COMPLETED_EVENT,
-    attributes: runCompletedAttributes(summary),
+    body: String(attributes[CUSTOM_EVENT_NAME_ATTRIBUTE]),
+    attributes,
   });
-  recordRunOutcomes(summary);
 }
 
 /** One Graph answer that asked the client to back off (429, or 503 with Retry-After). */

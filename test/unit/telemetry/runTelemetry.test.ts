@@ -15,7 +15,9 @@ import { createLogger } from '../../../lib/log';
 import { azureMonitorPlan } from '../../../lib/telemetry/azureMonitor';
 import { enableStructuredLogs, structuredLogsEnabled } from '../../../lib/telemetry/structuredLogs';
 import {
+  emitReconcileCompleted,
   METRIC_NAMES,
+  RECONCILE_COMPLETED_EVENT,
   recordGraphThrottled,
   recordWriteBudgetWait,
   RUN_COMPLETED_EVENT,
@@ -281,5 +283,41 @@ describe('Graph gateway telemetry', () => {
     // The warning went to the invocation's logger, not the process-wide one.
     expect(invocationWarnings).toEqual(['Graph call will be retried']);
     expect(h.warnings).toEqual([]);
+  });
+});
+
+describe('reconciliation-completed event', () => {
+  it('carries the round and every outcome count, and adds the counts under trigger "reconcile"', async () => {
+    emitReconcileCompleted('reconcile-1', true, {
+      deltaLink: 'https://graph.microsoft.com/v1.0/users/delta?$deltatoken=secret-ish',
+      fullRound: true,
+      pages: 3,
+      counts: { wouldCreate: 5, unchanged: 7 },
+      removed: 1,
+      outOfScope: 2,
+    });
+    const event = logExporter
+      .getFinishedLogRecords()
+      .find((record) => record.attributes['microsoft.custom_event.name'] === RECONCILE_COMPLETED_EVENT);
+    expect(event?.attributes).toMatchObject({
+      runId: 'reconcile-1',
+      dryRun: true,
+      fullRound: true,
+      pages: 3,
+      removed: 1,
+      outOfScope: 2,
+      'count.wouldCreate': 5,
+      'count.unchanged': 7,
+      'count.created': 0,
+    });
+    // The delta link is a resumable cursor into the directory: not telemetry.
+    expect(JSON.stringify(event?.attributes)).not.toContain('deltatoken');
+    const reconciled = (await points(METRIC_NAMES.userOutcomes)).filter(
+      (p) => p.attributes.trigger === 'reconcile',
+    );
+    expect(reconciled.map((p) => [p.attributes.outcome, p.value]).sort()).toEqual([
+      ['unchanged', 7],
+      ['wouldCreate', 5],
+    ]);
   });
 });
