@@ -1,4 +1,5 @@
 import { redactPhoneNumbers } from './phone/mask';
+import { emitLogRecord, structuredLogsEnabled } from './telemetry/structuredLogs';
 
 /**
  * Structured logging with the privacy rule built in: every message and every property value passes
@@ -23,12 +24,44 @@ export interface LogSink {
 }
 
 export function createLogger(sink: LogSink): Logger {
+  const invocation = invocationOf(sink);
   const emit =
     (level: keyof LogSink) =>
     (message: string, properties?: LogProperties): void => {
-      sink[level](formatLogLine(message, properties));
+      const line = formatLogLine(message, properties);
+      sink[level](line);
+      // In Azure the host does not forward the line above (the worker declares it sends its own telemetry):
+      // this record is what reaches Application Insights. Its message stays the whole line (the alerts
+      // query that text); the properties are also custom dimensions, for queries and charts.
+      if (structuredLogsEnabled()) {
+        emitLogRecord(level, line, { ...maskedProperties(properties), ...invocation });
+      }
     };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+}
+
+function maskedProperties(properties: LogProperties | undefined): Record<string, string | number | boolean> {
+  const masked: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(properties ?? {})) {
+    if (value === undefined) continue;
+    if (typeof value === 'boolean') {
+      masked[key] = value;
+      continue;
+    }
+    // A number can be a phone number too (digits only): it is masked like text when it looks like one.
+    const text = redactPhoneNumbers(String(value));
+    masked[key] = typeof value === 'number' && text === String(value) ? value : text;
+  }
+  return masked;
+}
+
+/** The invocation a context-backed logger writes for, as dimensions (a console sink has none). */
+function invocationOf(sink: LogSink): Record<string, string> {
+  const candidate = sink as Partial<Record<'invocationId' | 'functionName', unknown>>;
+  const ids: Record<string, string> = {};
+  if (typeof candidate.invocationId === 'string') ids.InvocationId = candidate.invocationId;
+  if (typeof candidate.functionName === 'string') ids.functionName = candidate.functionName;
+  return ids;
 }
 
 /** `message key=value key="value with spaces"`, masked. */

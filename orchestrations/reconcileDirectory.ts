@@ -12,6 +12,7 @@ import { RECONCILE_ORCHESTRATION, RECONCILE_PAGE_ACTIVITY, USER_ACTIVITY } from 
 import { type SyncUserInput } from '../lib/sync/run';
 import { parseUserOutcome } from '../lib/sync/runMessages';
 import { type Outcome } from '../lib/sync/types';
+import { emitReconcileCompleted } from '../lib/telemetry/metrics';
 
 /** A Graph that keeps asking for a resync is a fault to surface, not to loop on. */
 const MAX_RESYNCS_IN_A_ROW = 3;
@@ -116,6 +117,8 @@ export function* reconcileDirectory(
     outOfScope: done.outOfScope,
   };
   context.df.setCustomStatus({ stage: 'completed', ...summary, deltaLink: undefined });
+  // Only the last execution's last episode gets here, live; see syncPhoneNumbers' summaryOf.
+  if (!context.df.isReplaying) emitReconcileCompleted(context.df.instanceId, input.dryRun, summary);
   return summary;
 }
 

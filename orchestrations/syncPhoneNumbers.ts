@@ -44,6 +44,7 @@ import {
 } from '../lib/sync/identity';
 import { type UserOutcome } from '../lib/sync/types';
 import { chunkUsersRef, parseUsersPage, type StageUsersInput } from '../lib/sync/userPages';
+import { emitRunCompleted } from '../lib/telemetry/metrics';
 
 /**
  * One run: dedupe the users, split them into chunks, run the chunks as sub-orchestrations with at most
@@ -266,7 +267,7 @@ function summaryOf(
 ): SyncSummary {
   const finishedAt = context.df.currentUtcDateTime;
   publish(context, 'completed', sizes.totalUsers, report, sizes.totalChunks, sizes.totalChunks);
-  return {
+  const summary: SyncSummary = {
     runId: context.df.instanceId,
     dryRun: input.dryRun,
     trigger: input.trigger,
@@ -278,6 +279,11 @@ function summaryOf(
     ...identity,
     ...report,
   };
+  // Only the last episode gets here, live, so the event and the outcome counts go out once per run. The guard
+  // keeps that true if work is ever scheduled after the summary (its next episode would replay this line).
+  // An episode whose commit fails runs again live: then, rarely, the event is sent twice (at least once).
+  if (!context.df.isReplaying) emitRunCompleted(summary);
+  return summary;
 }
 
 /**

@@ -122,7 +122,10 @@ export async function reconcilePage(
 ): Promise<ReconcilePageResult> {
   const source = parseSourceAttribute(input.policy.sourceAttribute);
   if (!source.ok) throw new Error(`invalid source attribute in reconcile policy: ${source.error}`);
-  const page = await deps.directory.deltaPage(input.link, source.value.select, { priority: 'low' });
+  const page = await deps.directory.deltaPage(input.link, source.value.select, {
+    priority: 'low',
+    logger: deps.log,
+  });
   if (page.kind === 'resync') return page;
 
   // A user can appear more than once in a round, even in one page (reference/graph.md §6): the last wins.

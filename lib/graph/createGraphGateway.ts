@@ -182,11 +182,14 @@ class ClientGateway implements GraphGateway, GraphCaller {
       });
       const list = this.successBody('listPhoneMethods', answer, parsePhoneMethodList);
       if (list.skippedTypes.length > 0) {
-        this.logger?.warn('Graph returned phone methods of unknown types; they were left out', {
-          operation: 'listPhoneMethods',
-          types: list.skippedTypes.join(','),
-          clientRequestId: answer.call.clientRequestId,
-        });
+        (options?.logger ?? this.logger)?.warn(
+          'Graph returned phone methods of unknown types; they were left out',
+          {
+            operation: 'listPhoneMethods',
+            types: list.skippedTypes.join(','),
+            clientRequestId: answer.call.clientRequestId,
+          },
+        );
       }
       return list.methods;
     });
@@ -213,11 +216,14 @@ class ClientGateway implements GraphGateway, GraphCaller {
       const created = parsePhoneMethod(answer.bodyText);
       if (created.ok) return created.value;
       // The method exists (Graph said 201); an unreadable echo must not turn that into a failure.
-      this.logger?.warn('Graph created the phone method but its answer was unreadable; using the request', {
-        operation: 'createPhoneMethod',
-        status: answer.status,
-        clientRequestId: answer.call.clientRequestId,
-      });
+      (options?.logger ?? this.logger)?.warn(
+        'Graph created the phone method but its answer was unreadable; using the request',
+        {
+          operation: 'createPhoneMethod',
+          status: answer.status,
+          clientRequestId: answer.call.clientRequestId,
+        },
+      );
       return { id: PHONE_METHOD_IDS[phoneType], phoneNumber, phoneType };
     });
   }
@@ -254,11 +260,14 @@ class ClientGateway implements GraphGateway, GraphCaller {
       // A DELETE retried after an attempt whose fate we never learned finds nothing to delete: the first
       // attempt did it. Reporting notFound there would call a successful removal a failure.
       if (answer.status === 404 && answer.call.ambiguousAttempt) {
-        this.logger?.warn('Graph phone method already gone after an unanswered delete attempt', {
-          operation: 'deletePhoneMethod',
-          attempts: answer.call.attempts,
-          clientRequestId: answer.call.clientRequestId,
-        });
+        (options?.logger ?? this.logger)?.warn(
+          'Graph phone method already gone after an unanswered delete attempt',
+          {
+            operation: 'deletePhoneMethod',
+            attempts: answer.call.attempts,
+            clientRequestId: answer.call.clientRequestId,
+          },
+        );
         return;
       }
       this.throwUnlessSuccess('deletePhoneMethod', answer);
@@ -290,7 +299,7 @@ class ClientGateway implements GraphGateway, GraphCaller {
         code: 'InvalidClientRequestId',
       });
     }
-    const call = new CallState(operation, method, clientRequestId, options?.signal);
+    const call = new CallState(operation, method, clientRequestId, options?.signal, options?.logger);
     let request = this.client
       .api(exchange.path)
       .header('client-request-id', clientRequestId)

@@ -39,6 +39,15 @@ export interface GraphCallOptions {
   /** Sent as `client-request-id`; a fresh UUID when absent. */
   clientRequestId?: string;
   signal?: AbortSignal;
+  /**
+   * Where this call's warnings (retries, throttling, odd answers) go; the invocation's logger, so they carry
+   * its invocation id. The gateway is shared by the whole process; without this its own logger is used.
+   */
+  logger?: GraphCallLogger;
+}
+
+export interface GraphCallLogger {
+  warn(message: string, data?: Readonly<Record<string, string | number | boolean | undefined>>): void;
 }
 
 /** A user as `GET /users/{key}?$select=...` returns it: the selected properties, raw. */

@@ -17,6 +17,7 @@ import {
   type WriteLimiter,
 } from './throttle';
 import { type WritePacer } from './writePacer';
+import { recordGraphThrottled, recordWriteBudgetWait } from '../telemetry/metrics';
 
 /**
  * The Graph client's middleware chain is ours: `ResilienceMiddleware` (retries, throttle gate, write
@@ -45,6 +46,8 @@ export class CallState implements MiddlewareOptions {
     readonly method: string,
     readonly clientRequestId: string,
     readonly signal: AbortSignal | undefined,
+    /** The caller's logger for this call's warnings, if it gave one. */
+    readonly logger?: GatewayLogger,
   ) {}
 }
 
@@ -111,6 +114,9 @@ export class ResilienceMiddleware implements Middleware {
       ) {
         options.gate.closeUntil(now + retryAfterMs);
       }
+      if (attempt.type === 'response' && isThrottleStatus(attempt.response.status)) {
+        recordGraphThrottled({ status: attempt.response.status, write: isWriteMethod(call.method) });
+      }
       if (attempt.type === 'response') this.pace(call, attempt.response, now);
       const outcome =
         attempt.type === 'response'
@@ -132,7 +138,7 @@ export class ResilienceMiddleware implements Middleware {
         backoff: options.backoff,
       });
       if (decision.action === 'retry') {
-        options.logger?.warn('Graph call will be retried', {
+        (call.logger ?? options.logger)?.warn('Graph call will be retried', {
           operation: call.operation,
           attempt: call.attempts,
           status: attempt.type === 'response' ? attempt.response.status : 0,
@@ -149,7 +155,7 @@ export class ResilienceMiddleware implements Middleware {
       }
       if (decision.action === 'surface' && decision.reason !== 'notRetryable') {
         // Worth a line: the caller only sees the final error, not why it was not retried here.
-        options.logger?.warn('Graph call not retried', {
+        (call.logger ?? options.logger)?.warn('Graph call not retried', {
           operation: call.operation,
           reason: decision.reason,
           attempt: call.attempts,
@@ -179,8 +185,9 @@ export class ResilienceMiddleware implements Middleware {
   private async waitForTurn(call: CallState): Promise<void> {
     const { options } = this;
     if (isWriteMethod(call.method)) {
-      options.pacer?.beforeWrite(options.now());
-      const ticket = options.writeLimiter.reserveTicket(options.now());
+      const reservedAt = options.now();
+      options.pacer?.beforeWrite(reservedAt);
+      const ticket = options.writeLimiter.reserveTicket(reservedAt);
       let waitMs = ticket.waitMs;
       try {
         while (waitMs > 0) {
@@ -197,7 +204,9 @@ export class ResilienceMiddleware implements Middleware {
         options.writeLimiter.release(options.now());
         throw error;
       }
-      options.pacer?.sent(options.now());
+      const sentAt = options.now();
+      options.pacer?.sent(sentAt);
+      recordWriteBudgetWait(Math.max(0, sentAt - reservedAt));
     }
     for (;;) {
       const gateWaitMs = options.gate.waitMs(options.now());
@@ -231,7 +240,7 @@ export class ResilienceMiddleware implements Middleware {
       throttleScope: response.headers.get('x-ms-throttle-scope'),
     });
     if (reaction !== 'none') {
-      this.options.logger?.warn('Graph write rate lowered', {
+      (call.logger ?? this.options.logger)?.warn('Graph write rate lowered', {
         operation: call.operation,
         reaction,
         writesPer150s: Math.round(pacer.rateAt(nowMs) * 150_000),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GraphRequestError } from '../graph/errors';
-import { type GraphGateway } from '../graph/gateway';
+import { type GraphCallLogger, type GraphGateway } from '../graph/gateway';
 import { parseWith } from './runMessages';
 
 /**
@@ -60,7 +60,12 @@ export function parseResolvedKeys(value: unknown, expected: number): ResolvedKey
  * null; any other failure (throttled past the gateway's retries, forbidden, ...) rejects, so the activity is
  * retried and, if it keeps failing, the run goes on without the check.
  */
-export async function resolveKeys(graph: GraphGateway, input: ResolveKeysInput): Promise<ResolvedKey[]> {
+export async function resolveKeys(
+  graph: GraphGateway,
+  input: ResolveKeysInput,
+  /** The invocation's logger, for the gateway's warnings (retries, throttling) on these reads. */
+  logger?: GraphCallLogger,
+): Promise<ResolvedKey[]> {
   const resolved: ResolvedKey[] = new Array<ResolvedKey>(input.keys.length).fill(null);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -69,7 +74,10 @@ export async function resolveKeys(graph: GraphGateway, input: ResolveKeysInput):
       next += 1;
       const key = input.keys[index] ?? '';
       try {
-        const user = await graph.getUser(key, ['id', 'userPrincipalName'], { priority: input.priority });
+        const user = await graph.getUser(key, ['id', 'userPrincipalName'], {
+          priority: input.priority,
+          ...(logger === undefined ? {} : { logger }),
+        });
         resolved[index] = { id: user.id, upn: user.userPrincipalName ?? '' };
       } catch (error) {
         if (error instanceof GraphRequestError && error.kind === 'notFound') continue;

@@ -26,7 +26,8 @@ export async function syncUser(
   known?: KnownAttribute,
 ): Promise<UserOutcome> {
   const { user, policy } = input;
-  const call: GraphCallOptions = { priority: input.priority };
+  // The invocation's logger: Graph warnings for this user then carry the activity's invocation id.
+  const call: GraphCallOptions = { priority: input.priority, logger: log };
   const source = parseSourceAttribute(policy.sourceAttribute);
   if (!source.ok) throw new Error(`invalid source attribute in run policy: ${source.error}`);
 
@@ -92,7 +93,7 @@ export async function syncUser(
         reason: attempt > 1 && plan.outcome === 'unchanged' ? 'changedConcurrently' : plan.reason,
         ...(plan.outcome === 'invalid' ? { detail: describeInvalid(attribute, raw) } : {}),
       };
-      log.info('user needs no change', {
+      log.debug('user needs no change', {
         runId: input.runId,
         user,
         outcome: outcome.outcome,
@@ -109,7 +110,12 @@ export async function syncUser(
     const written = await settle(write(graph, userId, plan, input, call));
     if (written.ok) {
       const done = { create: 'created', update: 'updated', remove: 'removed' } as const;
-      log.info('user written', { runId: input.runId, user, outcome: done[plan.action], reason: plan.reason });
+      log.debug('user written', {
+        runId: input.runId,
+        user,
+        outcome: done[plan.action],
+        reason: plan.reason,
+      });
       // Created, then corrected to the newer value: for this run the method was still created.
       const net = earlier?.outcome === 'created' && plan.action === 'update' ? 'created' : done[plan.action];
       const outcome: UserOutcome = {
