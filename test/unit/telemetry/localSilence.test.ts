@@ -7,7 +7,7 @@ describe('telemetry registration without App Insights settings (local runs, test
   it('registers no provider and no structured logs, so nothing is exported or sent', async () => {
     delete process.env.APPLICATIONINSIGHTS_CONNECTION_STRING;
     const globalMeterBefore = metrics.getMeterProvider();
-    await import('../../../functions/telemetry');
+    await import('../../../functions/telemetry.js');
     expect(structuredLogsEnabled()).toBe(false);
     // Still the API's no-op providers: every metric, event and log record call does nothing.
     expect(metrics.getMeterProvider()).toBe(globalMeterBefore);
