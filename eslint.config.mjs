@@ -4,7 +4,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', '.tmp/**', '.local/**', '.tools/**', '.package/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'coverage/**',
+      'node_modules/**',
+      '.tmp/**',
+      '.local/**',
+      '.tools/**',
+      '.package/**',
+    ],
+  },
   js.configs.recommended,
   {
     files: ['**/*.ts'],
