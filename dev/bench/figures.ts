@@ -1,3 +1,5 @@
+import { type RequestLogEntry } from '../graph-emulator/log/requestLog';
+
 /** What the product's benchmarks share: rounding, percentiles, and how a failed benchmark ends. */
 
 /** One decimal, as the benchmarks print their figures. */
@@ -33,6 +35,22 @@ export function maxInWindow(times: readonly number[], windowMs: number): number 
     worst = Math.max(worst, end - start + 1);
   }
   return worst;
+}
+
+const WRITE_METHODS = new Set(['POST', 'PATCH', 'DELETE']);
+
+/** When each successful phone-method write of an emulator request log happened (ms, ascending). */
+export function successfulWriteTimes(graph: readonly RequestLogEntry[]): number[] {
+  return graph
+    .filter(
+      (entry) =>
+        WRITE_METHODS.has(entry.method) &&
+        entry.path.includes('/phoneMethods') &&
+        entry.status >= 200 &&
+        entry.status < 300,
+    )
+    .map((entry) => Date.parse(entry.time))
+    .sort((a, b) => a - b);
 }
 
 /** Runs a benchmark's main, and on failure prints why and exits non-zero. */

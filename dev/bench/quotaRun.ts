@@ -11,7 +11,14 @@ import {
   startGraphEmulator,
 } from '../graph-emulator';
 import { PROJECT_ROOT, startLocalStack } from '../localStack';
-import { countPerBucket, maxInWindow, percentile, round, runBenchmark } from './figures';
+import {
+  countPerBucket,
+  maxInWindow,
+  successfulWriteTimes,
+  percentile,
+  round,
+  runBenchmark,
+} from './figures';
 import { loadConfig } from '../../lib/config';
 import { createGraphGateway } from '../../lib/graph/createGraphGateway';
 import { createLogger } from '../../lib/log';
@@ -30,7 +37,6 @@ import { syncUser } from '../../lib/sync/syncUser';
  */
 const QUOTA_WRITES_PER_SECOND = 3_000 / 150;
 const BUCKET_MS = 10_000;
-const WRITE_METHODS = new Set(['POST', 'PATCH', 'DELETE']);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -135,16 +141,7 @@ async function productRun(seed: TenantSeed, caDir: string): Promise<ProductFigur
 
     const log = await stack.emulator.control.allRequests();
     const graph = log.filter((entry) => entry.channel === 'graph' || entry.channel === 'batchItem');
-    const writes = graph
-      .filter(
-        (entry) =>
-          WRITE_METHODS.has(entry.method) &&
-          entry.path.includes('/phoneMethods') &&
-          entry.status >= 200 &&
-          entry.status < 300,
-      )
-      .map((entry) => Date.parse(entry.time))
-      .sort((a, b) => a - b);
+    const writes = successfulWriteTimes(graph);
     return {
       wallMs,
       writes,

@@ -12,9 +12,15 @@ import {
   startGraphEmulator,
   type TenantSeed,
 } from '../graph-emulator';
-import { type RequestLogEntry } from '../graph-emulator/log/requestLog';
 import { type LocalStack, PROJECT_ROOT, startLocalStack } from '../localStack';
-import { countPerBucket, maxInWindow, percentile, round, runBenchmark } from './figures';
+import {
+  countPerBucket,
+  maxInWindow,
+  successfulWriteTimes,
+  percentile,
+  round,
+  runBenchmark,
+} from './figures';
 import { loadConfig } from '../../lib/config';
 import { createGraphGateway } from '../../lib/graph/createGraphGateway';
 import { ThrottleGate, WriteLimiter } from '../../lib/graph/throttle';
@@ -45,7 +51,6 @@ const QUOTA_WRITES_PER_SECOND = QUOTA_WRITES / (QUOTA_WINDOW_MS / 1000);
 const BUCKET_MS = 10_000;
 /** 10-second buckets left out at the start of the steady-rate figure, while the pacers find the quota. */
 const SETTLE_BUCKETS = 3;
-const WRITE_METHODS = new Set(['POST', 'PATCH', 'DELETE']);
 /** Status reads in a row that may fail before a host's run is given up. */
 const TOLERATED_STATUS_ERRORS = 20;
 
@@ -113,7 +118,7 @@ async function main(): Promise<void> {
     const graph = log.filter(
       (entry) => entry.seq > since && (entry.channel === 'graph' || entry.channel === 'batchItem'),
     );
-    const writes = successfulWrites(graph);
+    const writes = successfulWriteTimes(graph);
     const throttled = graph.filter((entry) => entry.status === 429).length;
     const counts = sumCounts(runs.map((run) => run.view));
     const endStates = await checkEndStates(emulator, seed);
@@ -249,19 +254,6 @@ function writeHeavy(seed: TenantSeed): TenantSeed {
       return { ...rest, expect: { ...user.expect, outcome: 'created' } };
     }),
   };
-}
-
-function successfulWrites(graph: RequestLogEntry[]): number[] {
-  return graph
-    .filter(
-      (entry) =>
-        WRITE_METHODS.has(entry.method) &&
-        entry.path.includes('/phoneMethods') &&
-        entry.status >= 200 &&
-        entry.status < 300,
-    )
-    .map((entry) => Date.parse(entry.time))
-    .sort((a, b) => a - b);
 }
 
 function sumCounts(views: RunStatusView[]): Record<string, number> {
